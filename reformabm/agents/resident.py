@@ -1,0 +1,104 @@
+"""Residents (居民): raise problems and demands (诉求/事件) and report some of them.
+
+One :class:`Resident` agent stands for ``residents.people_per_agent`` people of one grid.
+Issues are generated per grid from the grid's population (Poisson by category mix), and
+then attributed to a resident agent in proportion to the people it stands for, so
+per-capita results do not depend on how many people an agent stands for.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import mesa
+import numpy as np
+
+from reformabm.issues import Channel, EventKind, Stage
+
+if TYPE_CHECKING:
+    from reformabm.model import ReformModel
+
+__all__ = ["Resident", "generate_issues", "resident_reports"]
+
+
+class Resident(mesa.Agent):
+    """A group of residents of one grid (居民)."""
+
+    model: ReformModel
+
+    def __init__(self, model: ReformModel, grid: int, population: int, index: int) -> None:
+        super().__init__(model)
+        self.grid = int(grid)
+        self.population = int(population)
+        self.index = int(index)
+
+    @property
+    def trust(self) -> float:
+        """Trust in government (0-1): scales the propensity to report."""
+        return float(self.model.trust[self.index])
+
+    def step(self) -> None:
+        """Residents act through the model's vectorised day (see ``ReformModel.step``)."""
+
+
+def generate_issues(model: ReformModel, day: int) -> np.ndarray:
+    """Create today's new (latent) issues in every grid; return their ids.
+
+    Counts are Poisson with mean ``population * issues_per_person_year / 365 * share`` per
+    grid and category; required level, extra domains and the resident are drawn per issue.
+    """
+    cat = model.categories
+    lam = model.grid_population[:, None] * (model.issue_rate / 365.0) * cat.share[None, :]
+    counts = model.rng.poisson(lam)
+    k = int(counts.sum())
+    if k == 0:
+        return np.zeros(0, np.int64)
+    gi, ci = np.nonzero(counts)
+    reps = counts[gi, ci]
+    grid_idx = np.repeat(gi, reps)
+    c = np.repeat(ci, reps)
+    rng = model.rng
+    level = (rng.random(k)[:, None] > cat.level_cdf[c]).sum(axis=1).astype(np.int8) + 1
+    extra = rng.random((k, cat.secondary_bits.shape[1])) < cat.cross_boundary[c][:, None]
+    bits = np.where(extra, cat.secondary_bits[c], 0)
+    mask = np.bitwise_or.reduce(bits, axis=1) | cat.primary_bit[c]
+    n_dom = np.bitwise_count(mask.astype(np.uint64)).astype(np.int8)
+    u = rng.random(k)
+    person = np.floor(u * model.grid_population[grid_idx]).astype(np.int64)
+    resident = model.grid_first_resident[grid_idx] + person // model.people_per_agent
+    ids = model.issues.add(
+        k,
+        created_day=day,
+        grid=model.grid_units[grid_idx],
+        resident=resident,
+        category=c,
+        level=level,
+        domain_mask=mask,
+        primary_domain=cat.primary_domain[c],
+        n_domains=n_dom,
+        severity=cat.severity[c],
+        ambiguous=cat.ambiguous[c],
+        stage=Stage.LATENT,
+        holder=model.grid_units[grid_idx],
+    )
+    model.events.record(EventKind.CREATED, ids, day, model.grid_units[grid_idx])
+    return ids
+
+
+def resident_reports(model: ReformModel, ids: np.ndarray, u: np.ndarray, p_discovered: np.ndarray,
+                     day: int) -> tuple[np.ndarray, np.ndarray]:
+    """Split undiscovered latent issues into reported (hotline/app) and given up.
+
+    ``u`` are the issues' uniform draws of today, ``p_discovered`` the patrol's chance; an
+    issue is reported with probability ``report_propensity * trust`` and otherwise given up
+    with probability ``give_up_rate``. Returns ``(reported, withdrawn)`` ids.
+    """
+    s = model.issues
+    trust = model.trust[s.resident[ids]]
+    p_r = model.spec.residents.report_propensity * trust
+    p_w = model.spec.residents.give_up_rate
+    lo = p_discovered
+    hi = lo + (1 - lo) * p_r
+    reported = ids[(u >= lo) & (u < hi)]
+    withdrawn = ids[(u >= hi) & (u < hi + (1 - hi) * p_w)]
+    return reported, withdrawn

@@ -1,0 +1,187 @@
+"""The ``reformabm`` command: run scenarios, list scenarios and parameters.
+
+Bad input (a scenario file, a ``--set``, an argument) exits with status 2 and a one-paragraph
+message on stderr, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from reformabm.errors import ReformabmError
+
+__all__ = ["main"]
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # exit 2 with a clear message (argparse's default)
+        self.print_usage(sys.stderr)
+        self.exit(2, f"reformabm: error: {message}\n")
+
+
+def parse_sets(items: list[str]) -> dict[str, Any]:
+    """Parse ``--set path=value`` items into dotted-path overrides (values as TOML literals)."""
+    from reformabm.errors import OverrideError
+    from reformabm.parameters import resolve_parameter
+    from reformabm.scenario import _coerce
+
+    out: dict[str, Any] = {}
+    for item in items:
+        if "=" not in item:
+            raise OverrideError(f"--set `{item}`: expected dotted.path=value, e.g. centre.authority=0.8")
+        key, _, raw = item.partition("=")
+        key = key.strip()
+        if not key:
+            raise OverrideError(f"--set `{item}`: the path before '=' is empty")
+        out[resolve_parameter(key)] = _coerce(raw.strip())
+    return out
+
+
+def _fmt(v: Any) -> str:
+    if v is None or (isinstance(v, float) and math.isnan(v)):
+        return "n/a"
+    if isinstance(v, float):
+        return f"{v:.3f}"
+    return str(v)
+
+
+SUMMARY_ROWS = [
+    ("issues_created", "issues created 事件总数"),
+    ("issues_closed", "closed 办结"),
+    ("issues_open", "open 未结"),
+    ("issues_withdrawn", "withdrawn (never reported) 撤回/沉默"),
+    ("closure_rate", "closure rate 办结率"),
+    ("on_time_rate", "on-time rate 按时办结率"),
+    ("days_to_close_mean", "days to close, mean 平均办结天数"),
+    ("days_to_close_p90", "days to close, p90"),
+    ("coordination_dependence", "coordination dependence 高位协调依赖"),
+    ("pushback_rate", "push-back rate 推诿率"),
+    ("misdispatch_rate", "misdispatch rate 错派率"),
+    ("utilisation_department", "utilisation, departments 部门负荷"),
+    ("utilisation_township", "utilisation, townships 乡镇负荷"),
+    ("utilisation_centre", "utilisation, centre 中心负荷"),
+    ("formal_closure_share", "formal-closure share 形式化办结占比"),
+    ("involution_index", "involution index 内卷化指数"),
+    ("satisfaction", "satisfaction 满意度"),
+    ("staff_total", "staff 编制人数"),
+    ("n_layers", "layers 层级数"),
+    ("span_of_control_max", "max span of control 最大管理幅度"),
+    ("centre_betweenness", "centre betweenness 中心中介性"),
+]
+
+
+def print_summary(summary: dict[str, Any], wall: float, file=sys.stdout) -> None:
+    """Print the readable summary table of a run."""
+    print(f"reformabm run: scenario {summary['scenario']}, seed {summary['seed']}, "
+          f"{summary['days']} days, population {summary['population']:,} ({wall:.2f} s)", file=file)
+    width = max(len(label) for _, label in SUMMARY_ROWS)
+    for key, label in SUMMARY_ROWS:
+        print(f"  {label:<{width}}  {_fmt(summary.get(key))}", file=file)
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    """``reformabm run``."""
+    from reformabm.model import ReformModel
+    from reformabm.outputs import write_run
+
+    overrides = parse_sets(args.set or [])
+    t0 = time.perf_counter()
+    model = ReformModel(args.scenario, rng=args.seed_value(), days=args.days, overrides=overrides)
+    show = not args.quiet and sys.stderr.isatty() and model.days * model.spec.residents.population > 5e7
+    if show:
+        from tqdm import tqdm
+
+        with tqdm(total=model.days, unit="day", file=sys.stderr) as bar:
+            while model.running:
+                model.step()
+                bar.update()
+    else:
+        while model.running:
+            model.step()
+    wall = time.perf_counter() - t0
+    summary = model.summary()
+    if args.out:
+        write_run(model, args.out)
+    if not args.quiet:
+        print_summary(summary, wall)
+        if args.out:
+            print(f"outputs written to {args.out}/ (summary.json, timeseries.parquet, "
+                  "issues.parquet, events.parquet, org_graph.graphml)")
+    return 0
+
+
+def cmd_scenarios(args: argparse.Namespace) -> int:
+    """``reformabm scenarios``."""
+    from reformabm.scenario import available_scenarios
+
+    for name, desc in available_scenarios().items():
+        print(f"{name:<16} {desc}")
+    return 0
+
+
+def cmd_params(args: argparse.Namespace) -> int:
+    """``reformabm params``."""
+    from reformabm.parameters import parameter_specs
+
+    for p in parameter_specs():
+        bounds = f"[{_fmt(p.lower)}, {_fmt(p.upper)}]" if p.lower is not None or p.upper is not None else ""
+        print(f"{p.name:<36} {p.path:<34} default={p.default!r} {bounds} {p.unit}".rstrip())
+        print(f"    {p.description} (source: {p.source})")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of the ``reformabm`` command."""
+    parser = _Parser(prog="reformabm", description="Agent-based model of local-government reform.")
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    run = sub.add_parser("run", help="run one scenario and write its outputs")
+    run.add_argument("scenario", nargs="?", default="teaching",
+                     help="scenario name in models/ or path to a .toml file (default: teaching)")
+    run.add_argument("--days", type=int, default=None, help="days to simulate (default: the scenario's)")
+    run.add_argument("--seed", type=int, default=None, help="random seed (default: the scenario's)")
+    run.add_argument("--out", type=Path, default=None, help="directory for the outputs")
+    run.add_argument("--set", action="append", metavar="PATH=VALUE",
+                     help="override a scenario parameter, e.g. --set centre.authority=0.8 (repeatable)")
+    run.add_argument("--quiet", action="store_true", help="print nothing")
+    run.set_defaults(func=cmd_run)
+    sc = sub.add_parser("scenarios", help="list the shipped scenarios")
+    sc.set_defaults(func=cmd_scenarios)
+    pa = sub.add_parser("params", help="list every behavioural parameter with unit and source")
+    pa.set_defaults(func=cmd_params)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the ``reformabm`` command."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if getattr(args, "days", None) is not None and args.days < 1:
+        parser.error(f"argument --days: {args.days} is not a positive number of days")
+    if getattr(args, "seed", None) is not None and args.seed < 0:
+        parser.error(f"argument --seed: {args.seed} must be >= 0")
+
+    def seed_value() -> int:
+        if args.seed is not None:
+            return args.seed
+        from reformabm.scenario import load_scenario
+
+        return load_scenario(args.scenario).scenario.seed
+
+    args.seed_value = seed_value
+    try:
+        return int(args.func(args) or 0)
+    except ReformabmError as exc:
+        print(f"reformabm: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("reformabm: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,192 @@
+"""Issue records (事件) in columnar storage, and their event history.
+
+Every issue is one row of :class:`IssueStore` (numpy columns that grow by doubling), never a
+Python object: the day's process reads and writes whole columns for the issues it touches.
+:class:`EventLog` keeps each issue's history (holders, hops, bounces, days) as an
+append-only columnar log.
+"""
+
+from __future__ import annotations
+
+from enum import IntEnum
+
+import numpy as np
+import pandas as pd
+
+__all__ = ["Stage", "Channel", "EventKind", "IssueStore", "EventLog", "OPEN_STAGES"]
+
+
+class Stage(IntEnum):
+    """Where an issue is in its lifecycle."""
+
+    LATENT = 0  # exists, not yet known to any unit (undiscovered, unreported)
+    AT_UNIT = 1  # held by a territorial unit or grid team: solve or pass on
+    AT_CENTRE = 2  # at a linkage centre: classify and dispatch (分类归口, 受理交办)
+    AT_DEPT = 3  # at a functional department: solve or push back (推诿)
+    AT_LEADER = 4  # waiting for a leader's coordination (高位协调)
+    CONFIRM = 5  # solved, waiting for the grid worker's confirmation (闭环)
+    CLOSED = 6
+    WITHDRAWN = 7
+
+
+OPEN_STAGES = (Stage.LATENT, Stage.AT_UNIT, Stage.AT_CENTRE, Stage.AT_DEPT, Stage.AT_LEADER, Stage.CONFIRM)
+
+
+class Channel(IntEnum):
+    """How an issue became known (or will)."""
+
+    NONE = 0  # not yet known
+    PATROL = 1  # grid worker's patrol (网格巡查)
+    HOTLINE = 2  # 12345 hotline / app, reported by a resident
+    LEDGER = 3  # secretary's ledger (书记民情三本账)
+    REOPENED = 4  # a formally closed issue that came back
+
+
+class EventKind(IntEnum):
+    """Kinds of entries in an issue's history."""
+
+    CREATED = 0
+    DISCOVERED = 1  # found on patrol
+    REPORTED = 2  # reported by a resident (hotline/app)
+    ESCALATED = 3  # passed up to a higher level (上报)
+    ASSIGNED_DOWN = 4  # centre assigns to a lower level (交办)
+    DISPATCHED = 5  # centre dispatches to a department (派单)
+    MISDISPATCHED = 6  # department returns a misclassified issue (退单)
+    PUSHED_BACK = 7  # department refuses ownership (推诿)
+    TO_LEADER = 8  # dispute referred to the leader
+    COORDINATED = 9  # leader (or centre) settles the dispute, assigns a lead department
+    SOLVED = 10
+    REJECTED_AT_CONFIRM = 11  # confirmation found it not solved: sent back
+    CLOSED = 12
+    WITHDRAWN = 13
+
+
+_COLUMNS: dict[str, tuple[type, object]] = {
+    "created_day": (np.int32, -1),
+    "known_day": (np.int32, -1),
+    "end_day": (np.int32, -1),
+    "deadline_day": (np.int32, -1),
+    "ready_day": (np.int32, 0),
+    "arrival": (np.int64, 0),  # queue order at the current holder
+    "grid": (np.int32, -1),
+    "resident": (np.int32, -1),
+    "category": (np.int16, -1),
+    "level": (np.int8, 1),
+    "domain_mask": (np.int64, 0),
+    "primary_domain": (np.int16, 0),
+    "n_domains": (np.int8, 1),
+    "severity": (np.float32, 1.0),
+    "ambiguous": (np.bool_, False),
+    "channel": (np.int8, 0),
+    "stage": (np.int8, 0),
+    "holder": (np.int32, -1),
+    "solver": (np.int32, -1),
+    "work_left": (np.float32, 0.0),
+    "hops": (np.int16, 0),
+    "bounces": (np.int16, 0),
+    "pushbacks": (np.int16, 0),
+    "misdispatches": (np.int16, 0),
+    "needed_leader": (np.bool_, False),
+    "forced": (np.bool_, False),
+    "distorted": (np.bool_, False),
+    "misrouted": (np.bool_, False),
+    "draw": (np.float32, 0.0),  # uniform drawn on arrival at a holder, for its decision
+    "failed": (np.bool_, False),
+    "formal_closure": (np.bool_, False),
+    "reopened_from": (np.int32, -1),
+    "blamed_level": (np.int8, -1),
+}
+
+
+class IssueStore:
+    """Columnar store of all issues of a run; row index = ``issue_id``.
+
+    Columns are attributes (``store.stage``, ``store.holder`` ...) holding full-capacity numpy
+    arrays; only the first ``len(store)`` rows are issues. ``open_ids`` lists the ids of
+    issues not yet closed or withdrawn, so the day's work scales with open issues.
+    """
+
+    columns = tuple(_COLUMNS)
+
+    def __init__(self, capacity: int = 4096) -> None:
+        self.n = 0
+        self._cap = max(16, int(capacity))
+        for name, (dtype, fill) in _COLUMNS.items():
+            setattr(self, name, np.full(self._cap, fill, dtype=dtype))
+        self.open_ids = np.zeros(0, dtype=np.int64)
+
+    def __len__(self) -> int:
+        return self.n
+
+    def _grow(self, need: int) -> None:
+        cap = self._cap
+        while cap < need:
+            cap *= 2
+        if cap == self._cap:
+            return
+        for name, (dtype, fill) in _COLUMNS.items():
+            old = getattr(self, name)
+            new = np.full(cap, fill, dtype=dtype)
+            new[: self.n] = old[: self.n]
+            setattr(self, name, new)
+        self._cap = cap
+
+    def add(self, k: int, **values: np.ndarray | int | float) -> np.ndarray:
+        """Append ``k`` issues with the given column values; return their ids."""
+        self._grow(self.n + k)
+        ids = np.arange(self.n, self.n + k, dtype=np.int64)
+        for name, v in values.items():
+            getattr(self, name)[ids] = v
+        self.n += k
+        self.open_ids = np.concatenate([self.open_ids, ids])
+        return ids
+
+    def compact_open(self) -> None:
+        """Drop closed and withdrawn issues from ``open_ids``."""
+        st = self.stage[self.open_ids]
+        self.open_ids = self.open_ids[st < Stage.CLOSED]
+
+    def frame(self, columns: list[str] | None = None) -> pd.DataFrame:
+        """The issues as a DataFrame (copies), one row per issue."""
+        cols = columns or list(self.columns)
+        return pd.DataFrame({c: getattr(self, c)[: self.n].copy() for c in cols})
+
+
+class EventLog:
+    """Append-only history of issue events: (issue, day, kind, unit) rows in chunks."""
+
+    def __init__(self, enabled: bool = True) -> None:
+        self.enabled = enabled
+        self.count = 0
+        self._chunks: list[tuple[np.ndarray, int, int, np.ndarray]] = []
+
+    def record(self, kind: EventKind, ids: np.ndarray, day: int, units: np.ndarray | int) -> None:
+        """Record that ``kind`` happened to issues ``ids`` on ``day`` at ``units``."""
+        k = len(ids)
+        if k == 0:
+            return
+        self.count += k
+        if self.enabled:
+            u = np.broadcast_to(np.asarray(units, dtype=np.int32), (k,)).copy()
+            self._chunks.append((np.asarray(ids, dtype=np.int32).copy(), int(day), int(kind), u))
+
+    def frame(self) -> pd.DataFrame:
+        """All events as a DataFrame ``issue_id, day, event, unit`` in the order they happened."""
+        if not self._chunks:
+            return pd.DataFrame({"issue_id": np.zeros(0, np.int32), "day": np.zeros(0, np.int32),
+                                 "event": pd.Categorical([], categories=[e.name.lower() for e in EventKind]),
+                                 "unit": np.zeros(0, np.int32)})
+        ids = np.concatenate([c[0] for c in self._chunks])
+        day = np.concatenate([np.full(len(c[0]), c[1], np.int32) for c in self._chunks])
+        kind = np.concatenate([np.full(len(c[0]), c[2], np.int8) for c in self._chunks])
+        unit = np.concatenate([c[3] for c in self._chunks])
+        names = [e.name.lower() for e in EventKind]
+        return pd.DataFrame({
+            "issue_id": ids, "day": day,
+            "event": pd.Categorical.from_codes(kind, categories=names), "unit": unit,
+        })
+
+    def history(self, issue_id: int) -> pd.DataFrame:
+        """The history of one issue."""
+        f = self.frame()
+        return f[f["issue_id"] == issue_id].reset_index(drop=True)

@@ -1,0 +1,178 @@
+"""Run metrics: daily reporters and run summary (DESIGN §3.4).
+
+Counters are updated as issues move (``on_closed`` and the handlers' increments), so a day's
+metrics cost O(units + histogram), never a scan of all issues. Definitions (see docs/ODD.md):
+
+- ``closure_rate``: closed / created.
+- ``on_time_rate``: share of closed issues closed by their deadline (``process.deadline_days``
+  by required level, counted from the day the issue became known).
+- ``days_to_close_*``: days from becoming known to closure, over closed issues.
+- ``coordination_dependence`` (高位协调依赖): share of the issues closed by departments that
+  needed the leader's coordination.
+- ``pushback_rate``: push-backs per dispatch to a department; ``misdispatch_rate``:
+  misdispatched returns per dispatch.
+- ``utilisation_<kind>``: staff-days worked / staff-days available, by unit kind.
+
+``formal_closure_share``, ``involution_index``, ``satisfaction`` and ``blame_level_<k>``
+belong to the accountability submodels; without them they are reported as null (NaN in the
+time series), never as an invented number.
+"""
+
+from __future__ import annotations
+
+import math
+from functools import partial
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from reformabm.issues import Stage
+from reformabm.org.graph import NodeKind
+from reformabm.org.tables import KIND_CODES
+
+if TYPE_CHECKING:
+    from reformabm.model import ReformModel
+
+__all__ = ["Metrics", "UTILISATION_KINDS", "DAILY_KEYS", "model_reporters"]
+
+UTILISATION_KINDS = [
+    NodeKind.GRID, NodeKind.VILLAGE, NodeKind.AREA, NodeKind.TOWNSHIP, NodeKind.COUNTY,
+    NodeKind.CITY, NodeKind.CENTRE, NodeKind.DEPARTMENT, NodeKind.LEADER,
+]
+_MAX_DAYS = 4000
+LEVELS = range(1, 6)
+
+DAILY_KEYS = [
+    "day", "created_total", "closed_total", "withdrawn_total", "open", "latent", "in_process",
+    "created", "closed", "withdrawn", "overdue", "leader_queue",
+    "closure_rate", "on_time_rate", "days_to_close_mean", "coordination_dependence",
+    "pushback_rate", "misdispatch_rate", "formal_closure_share", "involution_index",
+    "satisfaction", "staff_total", "n_layers", "span_of_control_max",
+    *[f"utilisation_{k.value}" for k in UTILISATION_KINDS],
+]
+
+
+def _nan_div(a: float, b: float) -> float:
+    return a / b if b else math.nan
+
+
+class Metrics:
+    """Counters of one run and the derived daily and summary metrics."""
+
+    def __init__(self, n_units: int) -> None:
+        self.closed = 0
+        self.withdrawn = 0
+        self.discovered = 0
+        self.reported = 0
+        self.dispatches = 0
+        self.misdispatches = 0
+        self.pushbacks = 0
+        self.to_leader = 0
+        self.settled_by_centre = 0
+        self.rejected_at_confirm = 0
+        self.closed_by_dept = 0
+        self.closed_by_dept_leader = 0
+        self.on_time = 0
+        self.closed_level = np.zeros(6, np.int64)
+        self.on_time_level = np.zeros(6, np.int64)
+        self.ttc_hist = np.zeros(_MAX_DAYS + 1, np.int64)
+        self.work_by_kind = np.zeros(len(KIND_CODES))
+        self.capacity_by_kind = np.zeros(len(KIND_CODES))
+        self.today: dict[str, Any] = {}
+        self._prev = (0, 0, 0)
+
+    # ---- updates ----------------------------------------------------------------------------
+    def on_closed(self, model: ReformModel, ids: np.ndarray) -> None:
+        """Count closures of ``ids`` (called by :func:`reformabm.routing.close`)."""
+        s = model.issues
+        self.closed += len(ids)
+        lvl = s.level[ids]
+        ok = s.end_day[ids] <= s.deadline_day[ids]
+        self.on_time += int(ok.sum())
+        self.closed_level += np.bincount(lvl, minlength=6)
+        self.on_time_level += np.bincount(lvl[ok], minlength=6)
+        ttc = np.clip(s.end_day[ids] - s.known_day[ids], 0, _MAX_DAYS)
+        self.ttc_hist += np.bincount(ttc, minlength=_MAX_DAYS + 1)
+        by_dept = model.tables.kind[s.solver[ids]] == KIND_CODES[NodeKind.DEPARTMENT]
+        self.closed_by_dept += int(by_dept.sum())
+        self.closed_by_dept_leader += int((by_dept & s.needed_leader[ids]).sum())
+
+    def end_day(self, model: ReformModel) -> None:
+        """Compute the day's metrics into ``self.today`` (read by the DataCollector)."""
+        s = model.issues
+        t = model.tables
+        cap = np.bincount(t.kind[t.active], weights=model.capacity[t.active], minlength=len(KIND_CODES))
+        work = np.bincount(t.kind[t.active], weights=model.work_today[t.active], minlength=len(KIND_CODES))
+        self.capacity_by_kind += cap
+        self.work_by_kind += work
+        ids = s.open_ids
+        st = s.stage[ids]
+        latent = int((st == Stage.LATENT).sum())
+        known = ids[st != Stage.LATENT]
+        overdue = int((s.deadline_day[known] < model.day).sum())
+        created = len(s)
+        prev_created, prev_closed, prev_withdrawn = self._prev
+        self._prev = (created, self.closed, self.withdrawn)
+        today = {
+            "day": model.day,
+            "created_total": created,
+            "closed_total": self.closed,
+            "withdrawn_total": self.withdrawn,
+            "open": len(ids),
+            "latent": latent,
+            "in_process": len(ids) - latent,
+            "created": created - prev_created,
+            "closed": self.closed - prev_closed,
+            "withdrawn": self.withdrawn - prev_withdrawn,
+            "overdue": overdue,
+            "leader_queue": int((st == Stage.AT_LEADER).sum()),
+            **self.rates(created),
+            **model.structure_metrics(),
+        }
+        for k in UTILISATION_KINDS:
+            code = KIND_CODES[k]
+            today[f"utilisation_{k.value}"] = _nan_div(work[code], cap[code])
+        self.today = today
+
+    # ---- derived ----------------------------------------------------------------------------
+    def rates(self, created: int) -> dict[str, float]:
+        """Cumulative rates so far, given the number of issues created."""
+        return {
+            "closure_rate": _nan_div(self.closed, created),
+            "on_time_rate": _nan_div(self.on_time, self.closed),
+            "days_to_close_mean": self.ttc_quantile(None),
+            "coordination_dependence": _nan_div(self.closed_by_dept_leader, self.closed_by_dept),
+            "pushback_rate": _nan_div(self.pushbacks, self.dispatches),
+            "misdispatch_rate": _nan_div(self.misdispatches, self.dispatches),
+            "formal_closure_share": math.nan,
+            "involution_index": math.nan,
+            "satisfaction": math.nan,
+        }
+
+    def ttc_quantile(self, q: float | None) -> float:
+        """Days-to-close quantile ``q`` (None: the mean) from the histogram."""
+        n = self.ttc_hist.sum()
+        if n == 0:
+            return math.nan
+        days = np.arange(len(self.ttc_hist))
+        if q is None:
+            return float((days * self.ttc_hist).sum() / n)
+        cum = np.cumsum(self.ttc_hist)
+        return float(np.searchsorted(cum, q * n, side="left"))
+
+    def utilisation(self) -> dict[str, float]:
+        """Run-average utilisation by unit kind (NaN where a kind has no capacity)."""
+        return {
+            f"utilisation_{k.value}": _nan_div(self.work_by_kind[KIND_CODES[k]],
+                                               self.capacity_by_kind[KIND_CODES[k]])
+            for k in UTILISATION_KINDS
+        }
+
+
+def _report(model: ReformModel, key: str) -> Any:
+    return model.metrics.today.get(key, math.nan)
+
+
+def model_reporters() -> dict[str, Any]:
+    """DataCollector model reporters: one picklable reporter per daily key."""
+    return {k: partial(_report, key=k) for k in DAILY_KEYS}

@@ -1,0 +1,308 @@
+"""ReformModel: the Mesa model of a local-government organisation and its issues.
+
+One step is one day. The order of a day (documented in docs/ODD.md, "Process overview"):
+
+1. reforms scheduled for today are applied;
+2. every unit's capacity for the day is set (staff-days);
+3. residents' new problems arise (latent);
+4. latent problems are discovered on patrol, reported by residents, or given up;
+5. handling rounds: each unit works through its queue with its capacity; finished work
+   solves, forwards, dispatches, pushes back, coordinates or confirms;
+6. the day's metrics are computed and collected.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+import mesa
+import networkx as nx
+import numpy as np
+
+from reformabm.agents import AGENT_CLASS, Resident
+from reformabm.agents.grid_worker import latent_phase
+from reformabm.agents.resident import generate_issues
+from reformabm.categories import CategoryTable
+from reformabm.errors import OverrideError
+from reformabm.issues import EventLog, IssueStore, Stage
+from reformabm.metrics import LEVELS, Metrics, model_reporters
+from reformabm.org.graph import NodeKind, build_org_graph
+from reformabm.org.measures import centre_betweenness, n_layers, span_of_control_max, staff_total
+from reformabm.org.tables import KIND_CODES, RoutingTables, routing_tables
+from reformabm.parameters import resolve_parameter
+from reformabm.routing import run_handling_rounds
+from reformabm.scenario import Scenario, load_scenario
+
+__all__ = ["ReformModel"]
+
+
+class ReformModel(mesa.Model):
+    """Agent-based model of a Chinese local-government organisation (条块, 联动中心, 网格化).
+
+    Parameters
+    ----------
+    scenario : str, Path or Scenario
+        A shipped scenario's name (``"teaching"``), a TOML path, or a validated scenario.
+    rng : int, optional
+        Seed of the run's single random source (None: drawn from the OS and recorded in
+        ``model.seed``).
+    days : int, optional
+        Run length; the model stops (``running = False``) after it. Default: the scenario's.
+    overrides : dict, optional
+        Dotted-path overrides of any scenario field (``{"levels[township].staff": 4}``).
+    **params
+        Behavioural parameters by flat name (``centre_authority=0.8``), bare field name when
+        unique (``people_per_agent=50``) or dotted path. See ``reformabm params``.
+
+    Examples
+    --------
+    >>> m = ReformModel("teaching", rng=1, days=10)
+    >>> for _ in range(10): m.step()
+    >>> m.summary()["issues_created"] > 0
+    True
+    """
+
+    def __init__(
+        self,
+        scenario: str | os.PathLike | Scenario = "teaching",
+        *,
+        rng: int | None = None,
+        days: int | None = None,
+        overrides: dict[str, Any] | None = None,
+        **params: Any,
+    ) -> None:
+        if rng is None:
+            rng = int(np.random.SeedSequence().entropy % (2**63))  # recorded for reproduction
+        elif not isinstance(rng, (int, np.integer)):
+            raise OverrideError(f"rng = {rng!r}: expected an integer seed")
+        super().__init__(rng=int(rng))
+        self.seed = int(rng)
+        all_overrides = dict(overrides or {})
+        for name, value in params.items():
+            all_overrides[resolve_parameter(name)] = value
+        self.spec: Scenario = load_scenario(scenario, all_overrides)
+        self.scenario_name = self.spec.scenario.name
+        self.days = int(days if days is not None else self.spec.scenario.days)
+        self.day = 0
+        self.categories = CategoryTable.from_scenario(self.spec)
+        self.issues = IssueStore(capacity=max(4096, int(self.spec.residents.population
+                                                      * self.spec.residents.issues_per_person_year
+                                                      * min(self.days, 400) / 365 * 1.2)))
+        self.events = EventLog(enabled=self.spec.process.record_history)
+        self._arrival_counter = 0
+        self.reforms_applied: list[dict[str, Any]] = []
+
+        self.org: nx.DiGraph = build_org_graph(self.spec, self.rng)
+        self._create_unit_agents()
+        self._refresh_tables()
+        self._create_residents()
+        self.metrics = Metrics(self.tables.n)
+        self.datacollector = mesa.DataCollector(model_reporters=model_reporters())
+
+    # ---- construction ----------------------------------------------------------------------
+    def _create_unit_agents(self, units: list[int] | None = None) -> None:
+        nodes = self.org.nodes
+        todo = units if units is not None else list(nodes)
+        by_kind: dict[NodeKind, list[int]] = {}
+        for u in todo:
+            by_kind.setdefault(NodeKind(nodes[u]["kind"]), []).append(u)
+        for kind, us in by_kind.items():
+            agents = AGENT_CLASS[kind].create_agents(self, len(us), unit=us)
+            for a in agents:
+                nodes[a.unit]["agent"] = a
+
+    def _create_residents(self) -> None:
+        ppa = self.spec.residents.people_per_agent
+        t = self.tables
+        grids = np.flatnonzero(t.kind == KIND_CODES[NodeKind.GRID])
+        pops = np.array([self.org.nodes[int(g)]["population"] for g in grids], dtype=np.float64)
+        n_agents = np.ceil(pops / ppa).astype(np.int64)
+        first = np.concatenate([[0], np.cumsum(n_agents)[:-1]])
+        total = int(n_agents.sum())
+        grid_of = np.repeat(grids, n_agents)
+        offset = np.arange(total) - np.repeat(first, n_agents)
+        pop_of = np.minimum(ppa, np.repeat(pops, n_agents) - offset * ppa).astype(np.int64)
+        Resident.create_agents(self, total, grid=grid_of.tolist(), population=pop_of.tolist(),
+                               index=list(range(total)))
+        self.people_per_agent = ppa
+        self.grid_units = grids
+        self.grid_population = pops
+        self.grid_first_resident = first
+        self.issue_rate = self.spec.residents.issues_per_person_year
+        self.trust = np.full(total, self.spec.residents.initial_trust)
+
+    def _refresh_tables(self) -> None:
+        """Re-derive routing arrays and structure metrics after the org graph changed."""
+        self.tables: RoutingTables = routing_tables(
+            self.org, len(self.spec.domains), self.spec.centre.residual_department
+        )
+        n = self.tables.n
+        self.capacity = self.tables.staff.copy()
+        self.capacity_left = self.capacity.copy()
+        old = getattr(self, "work_today", np.zeros(0))
+        self.work_today = np.zeros(n)
+        self.work_today[: len(old)] = old[:n]
+        oldy = getattr(self, "_work_yesterday", np.zeros(0))
+        self._work_yesterday = np.zeros(n)
+        self._work_yesterday[: len(oldy)] = oldy[:n]
+        self._structure = {
+            "staff_total": staff_total(self.org),
+            "n_layers": n_layers(self.org),
+            "span_of_control_max": span_of_control_max(self.org),
+        }
+        self._betweenness: float | None = None
+
+    # ---- quantities the submodels read ---------------------------------------------------------
+    @property
+    def platform(self) -> bool:
+        """Whether the digital platform (level pass-through, 002) is on."""
+        return self.spec.process.platform
+
+    @property
+    def hop_delay(self) -> int:
+        """Days one hand-over takes."""
+        p = self.spec.process
+        return p.platform_hop_delay_days if p.platform else p.hop_delay_days
+
+    @property
+    def distortion_per_hop(self) -> float:
+        """Probability that one hand-over distorts the issue's description."""
+        p = self.spec.process
+        return p.distortion_per_hop * (p.platform_distortion_factor if p.platform else 1.0)
+
+    @property
+    def deadline_days(self) -> np.ndarray:
+        """Deadline in days by required level (index level - 1)."""
+        return np.asarray(self.spec.process.deadline_days, dtype=np.int32)
+
+    def solve_work(self, ids: np.ndarray) -> np.ndarray:
+        """Staff-days to solve issues ``ids``: by level, times severity, more for more domains."""
+        s = self.issues
+        base = np.asarray(self.spec.process.solve_work)[s.level[ids] - 1]
+        return base * s.severity[ids] * (1.0 + 0.5 * (s.n_domains[ids] - 1))
+
+    def priority(self, ids: np.ndarray) -> np.ndarray:
+        """Queue priority of issues (higher first); equal for all in the core process."""
+        return np.zeros(len(ids), np.int8)
+
+    def patrol_share(self) -> np.ndarray:
+        """Share of each unit's time left for patrol yesterday (grid teams)."""
+        cap = self.capacity
+        with np.errstate(divide="ignore", invalid="ignore"):
+            share = np.where(cap > 0, 1.0 - self._work_yesterday / cap, 0.0)
+        return np.clip(share, 0.0, 1.0)
+
+    def next_arrivals(self, k: int) -> np.ndarray:
+        """Queue-order stamps for ``k`` arrivals."""
+        a = np.arange(self._arrival_counter, self._arrival_counter + k, dtype=np.int64)
+        self._arrival_counter += k
+        return a
+
+    def held_counts(self) -> np.ndarray:
+        """Known open issues held per unit id."""
+        s = self.issues
+        ids = s.open_ids
+        ids = ids[s.stage[ids] != Stage.LATENT]
+        return np.bincount(s.holder[ids], minlength=self.tables.n)
+
+    def structure_metrics(self) -> dict[str, float]:
+        """Staff total, number of layers and largest span of control of the current graph."""
+        return self._structure
+
+    def agent_of(self, unit: int) -> mesa.Agent:
+        """The Mesa agent of unit ``unit``."""
+        return self.org.nodes[unit]["agent"]
+
+    # ---- the day -----------------------------------------------------------------------------
+    def step(self) -> None:
+        """Advance one day (see the module docstring for the order)."""
+        self.day = self.steps
+        self._work_yesterday = self.work_today
+        self.capacity_left = self.capacity.copy()
+        self.work_today = np.zeros(self.tables.n)
+        generate_issues(self, self.day)
+        latent_phase(self)
+        run_handling_rounds(self)
+        self.issues.compact_open()
+        self.metrics.end_day(self)
+        self.datacollector.collect(self)
+        if self.day >= self.days:
+            self.running = False
+
+    def run(self, days: int | None = None) -> ReformModel:
+        """Step until ``days`` (default: the run length) have passed; return self."""
+        end = self.days if days is None else self.day + days
+        while self.day < end:
+            self.step()
+        return self
+
+    # ---- outputs -------------------------------------------------------------------------------
+    def centre_betweenness(self) -> float:
+        """Betweenness of the top centre in the current org graph (cached per graph)."""
+        if self._betweenness is None:
+            self._betweenness = centre_betweenness(self.org, seed=self.seed % (2**32))
+        return self._betweenness
+
+    def summary(self) -> dict[str, Any]:
+        """Run metrics so far as a flat dict (the keys of ``summary.json``)."""
+        m = self.metrics
+        s = self.issues
+        created = len(s)
+        ids = s.open_ids
+        out: dict[str, Any] = {
+            "scenario": self.scenario_name,
+            "seed": self.seed,
+            "days": self.day,
+            "population": int(self.spec.residents.population),
+            "people_per_agent": int(self.people_per_agent),
+            "issues_created": created,
+            "issues_closed": m.closed,
+            "issues_open": int(len(ids)),
+            "issues_withdrawn": m.withdrawn,
+            "issues_per_1000_people": 1000 * created / self.spec.residents.population,
+            **m.rates(created),
+            "days_to_close_p50": m.ttc_quantile(0.5),
+            "days_to_close_p90": m.ttc_quantile(0.9),
+            **self.structure_metrics(),
+            "centre_betweenness": self.centre_betweenness(),
+            **m.utilisation(),
+            "discovered_by_patrol": m.discovered,
+            "reported_by_residents": m.reported,
+            "dispatches": m.dispatches,
+            "pushbacks": m.pushbacks,
+            "misdispatches": m.misdispatches,
+            "disputes_to_leader": m.to_leader,
+            "disputes_settled_by_centre": m.settled_by_centre,
+            "rejected_at_confirmation": m.rejected_at_confirm,
+            "hops_mean": float(s.hops[:created].mean()) if created else float("nan"),
+            "bounces_mean": float(s.bounces[:created].mean()) if created else float("nan"),
+            "issue_events": self.events.count,
+            "reforms_applied": [r["name"] for r in self.reforms_applied],
+        }
+        for k in LEVELS:
+            out[f"on_time_rate_level_{k}"] = (
+                m.on_time_level[k] / m.closed_level[k] if m.closed_level[k] else float("nan")
+            )
+            out[f"closed_level_{k}"] = int(m.closed_level[k])
+        for k in LEVELS:
+            out[f"blame_level_{k}"] = None  # accountability submodel not active
+        for key in ("formal_closure_share", "involution_index", "satisfaction"):
+            if isinstance(out[key], float) and np.isnan(out[key]):
+                out[key] = None
+        return out
+
+    def timeseries(self):
+        """The daily metrics as a DataFrame, one row per day."""
+        df = self.datacollector.get_model_vars_dataframe().reset_index(drop=True)
+        return df
+
+    def issue_frame(self):
+        """One row per issue, the contract's columns first."""
+        from reformabm.outputs import issue_frame
+
+        return issue_frame(self)
+
+    def issue_history(self, issue_id: int):
+        """The full event history of one issue (holders, hops, bounces, days)."""
+        return self.events.history(issue_id)

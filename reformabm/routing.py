@@ -1,0 +1,208 @@
+"""The handling engine: finite staff-days, queues, hand-overs, solving and closing.
+
+Each day every unit has a capacity in staff-days (leaders: disputes per day). The issues
+ready at a unit form its queue (oldest arrival first, pressed issues first once
+accountability ranks them); :func:`allocate_capacity` grants work in queue order until the
+capacity is spent, so an overloaded unit builds a backlog instead of solving more. Issues
+whose work is done are acted upon by their holder's kind (see ``reformabm.agents``).
+A day has ``process.rounds_per_day`` rounds, so that hand-overs without delay (a platform)
+can move an issue several times in one day.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from reformabm.issues import Channel, EventKind, Stage
+
+if TYPE_CHECKING:
+    from reformabm.model import ReformModel
+
+__all__ = ["allocate_capacity", "move", "solve", "close", "withdraw", "run_handling_rounds"]
+
+_EPS = 1e-9
+
+
+def allocate_capacity(
+    holders: np.ndarray, work: np.ndarray, capacity_left: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Grant work to queued items, in order, until each holder's capacity is spent.
+
+    Parameters
+    ----------
+    holders : ndarray of int
+        Holder of each item, items already sorted by holder and then queue order.
+    work : ndarray of float
+        Work each item still needs (>= 0).
+    capacity_left : ndarray of float
+        Capacity left per holder id (not modified).
+
+    Returns
+    -------
+    done : ndarray of bool
+        Items whose work is completed today.
+    granted : ndarray of float
+        Work granted to each item today (its full need when done; partial progress for the
+        first item that does not fit; 0 for those behind it).
+    used : ndarray of float
+        Capacity used per holder id (same shape as ``capacity_left``).
+
+    Examples
+    --------
+    >>> done, granted, used = allocate_capacity(np.array([0, 0, 0, 1]),
+    ...     np.array([1.0, 1.0, 1.0, 0.5]), np.array([2.5, 1.0]))
+    >>> done.tolist(), granted.tolist(), used.tolist()
+    ([True, True, False, True], [1.0, 1.0, 0.5, 0.5], [2.5, 0.5])
+    """
+    used = np.zeros_like(capacity_left)
+    if len(holders) == 0:
+        return np.zeros(0, bool), np.zeros(0), used
+    cs = np.cumsum(work)
+    start = np.empty(len(holders), bool)
+    start[0] = True
+    np.not_equal(holders[1:], holders[:-1], out=start[1:])
+    grp = np.cumsum(start) - 1
+    base = (cs - work)[start]
+    cum = cs - base[grp]
+    before = cum - work
+    cap = capacity_left[holders]
+    done = cum <= cap + _EPS
+    granted = np.where(done, work, np.clip(cap - before, 0.0, None))
+    np.add.at(used, holders, granted)
+    return done, granted, used
+
+
+def move(
+    model: ReformModel, ids: np.ndarray, to: np.ndarray | int, stage: Stage | None,
+    event: EventKind | None, *, hop: bool = True, delay: int | None = None,
+) -> None:
+    """Hand issues ``ids`` over to units ``to`` in ``stage``, recording ``event``.
+
+    ``stage`` None: the stage follows from the receiving unit's kind (:func:`stage_at`).
+    A hand-over (``hop``) costs the hop delay and risks distortion (信息失真) of the issue's
+    description, which later makes the centre misclassify it. ``delay`` overrides the delay.
+    """
+    if len(ids) == 0:
+        return
+    s = model.issues
+    day = model.day
+    s.holder[ids] = to
+    s.stage[ids] = stage if stage is not None else stage_at(model, np.broadcast_to(to, ids.shape))
+    s.work_left[ids] = -1.0
+    s.arrival[ids] = model.next_arrivals(len(ids))
+    s.draw[ids] = model.rng.random(len(ids))
+    if delay is None:
+        delay = model.hop_delay if hop else 0
+    s.ready_day[ids] = day + delay
+    if hop:
+        s.hops[ids] += 1
+        p = model.distortion_per_hop
+        if p > 0:
+            s.distorted[ids] |= model.rng.random(len(ids)) < p
+    if event is not None:
+        model.events.record(event, ids, day, to)
+
+
+def solve(model: ReformModel, ids: np.ndarray) -> None:
+    """The holders of ``ids`` have done the work: the issues are solved (or seem so).
+
+    A solution fails with probability ``process.solve_failure``. With the closed loop (闭环)
+    the issue goes to its grid's worker for confirmation; without it, it is closed at once.
+    """
+    if len(ids) == 0:
+        return
+    s = model.issues
+    s.solver[ids] = s.holder[ids]
+    s.failed[ids] = model.rng.random(len(ids)) < model.spec.process.solve_failure
+    model.events.record(EventKind.SOLVED, ids, model.day, s.holder[ids])
+    if model.spec.process.closed_loop:
+        move(model, ids, s.grid[ids], Stage.CONFIRM, None, hop=False, delay=model.hop_delay)
+    else:
+        close(model, ids)
+
+
+def close(model: ReformModel, ids: np.ndarray) -> None:
+    """Close issues ``ids`` today (办结)."""
+    if len(ids) == 0:
+        return
+    s = model.issues
+    s.stage[ids] = Stage.CLOSED
+    s.end_day[ids] = model.day
+    model.metrics.on_closed(model, ids)
+    model.events.record(EventKind.CLOSED, ids, model.day, s.holder[ids])
+
+
+def withdraw(model: ReformModel, ids: np.ndarray) -> None:
+    """Withdraw issues ``ids`` today: given up, never reported (沉默)."""
+    if len(ids) == 0:
+        return
+    s = model.issues
+    s.stage[ids] = Stage.WITHDRAWN
+    s.end_day[ids] = model.day
+    model.metrics.withdrawn += len(ids)
+    model.events.record(EventKind.WITHDRAWN, ids, model.day, s.holder[ids])
+
+
+def stage_at(model: ReformModel, units: np.ndarray) -> np.ndarray:
+    """The stage an issue is in when held by ``units`` (centre, department, leader or unit)."""
+    from reformabm.org.graph import NodeKind
+    from reformabm.org.tables import KIND_CODES
+
+    k = model.tables.kind[units]
+    out = np.full(len(units), Stage.AT_UNIT, np.int8)
+    out[k == KIND_CODES[NodeKind.CENTRE]] = Stage.AT_CENTRE
+    out[k == KIND_CODES[NodeKind.DEPARTMENT]] = Stage.AT_DEPT
+    out[k == KIND_CODES[NodeKind.LEADER]] = Stage.AT_LEADER
+    return out
+
+
+def make_known(model: ReformModel, ids: np.ndarray, channel: Channel) -> None:
+    """Mark issues as known to government today and set their deadlines."""
+    s = model.issues
+    s.channel[ids] = channel
+    s.known_day[ids] = model.day
+    s.deadline_day[ids] = model.day + model.deadline_days[s.level[ids] - 1]
+
+
+def run_handling_rounds(model: ReformModel) -> None:
+    """Run the day's handling rounds over all units' queues."""
+    from reformabm.agents import handlers_by_stage
+
+    s = model.issues
+    handlers = handlers_by_stage()
+    for _ in range(model.spec.process.rounds_per_day):
+        ids = s.open_ids
+        st = s.stage[ids]
+        ready = (st >= Stage.AT_UNIT) & (st <= Stage.CONFIRM) & (s.ready_day[ids] <= model.day)
+        ids = ids[ready]
+        if len(ids) == 0:
+            return
+        holders = s.holder[ids].astype(np.int64)
+        need = s.work_left[ids]
+        unset = need < 0
+        if unset.any():
+            fresh = ids[unset]
+            w = np.empty(len(fresh), np.float64)
+            fst = s.stage[fresh]
+            for stage, handler in handlers.items():
+                m = fst == stage
+                if m.any():
+                    w[m] = handler.work(model, fresh[m])
+            s.work_left[fresh] = w
+            need = s.work_left[ids]
+        order = np.lexsort((ids, s.arrival[ids], -model.priority(ids), holders))
+        ids, holders, need = ids[order], holders[order], need[order].astype(np.float64)
+        done, granted, used = allocate_capacity(holders, need, model.capacity_left)
+        model.capacity_left -= used
+        model.work_today += used
+        s.work_left[ids] = (need - granted).astype(np.float32)
+        finished = ids[done]
+        if len(finished) == 0:
+            return
+        fst = s.stage[finished]
+        for stage, handler in handlers.items():
+            m = fst == stage
+            if m.any():
+                handler.act(model, finished[m])
