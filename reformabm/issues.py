@@ -95,6 +95,13 @@ _COLUMNS: dict[str, tuple[type, object]] = {
     "formal_closure": (np.bool_, False),
     "reopened_from": (np.int32, -1),
     "blamed_level": (np.int8, -1),
+    "formal_planned": (np.bool_, False),  # the holder plans to close it on paper
+    "draw2": (np.float32, 0.0),  # second uniform drawn on arrival (formal-closure decision)
+    "extended": (np.bool_, False),
+    "supervised": (np.bool_, False),  # red light: taken by the supervision bureau
+    "supervision_deadline": (np.int32, -1),
+    "disciplined": (np.bool_, False),  # the discipline commission held a unit accountable
+    "lowest_unit": (np.int32, -1),  # lowest territorial unit that held it for handling
 }
 
 

@@ -13,9 +13,16 @@ metrics cost O(units + histogram), never a scan of all issues. Definitions (see 
   misdispatched returns per dispatch.
 - ``utilisation_<kind>``: staff-days worked / staff-days available, by unit kind.
 
-``formal_closure_share``, ``involution_index``, ``satisfaction`` and ``blame_level_<k>``
-belong to the accountability submodels; without them they are reported as null (NaN in the
-time series), never as an invented number.
+- ``formal_closure_share`` (形式化办结): share of closures that were closures on paper.
+- ``satisfaction``: population-weighted mean satisfaction of residents.
+- ``blame_level_<k>``: share of accountability cases whose blamed unit is of rank ``k``
+  (null when supervision is off or no case arose).
+- ``involution_index`` (内卷化指数): with window ``W`` = ``workload.involution_window_days``,
+  effort ``E`` = staff-days spent (issue work + rule overhead + campaigns + push-down) and
+  outcome ``O`` = issues closed and held (not on paper, not failed), both summed over the
+  trailing ``W`` days, ``I(t) = ln(E(t)/E0) - ln(O(t)/O0)`` where ``E0, O0`` are the sums over
+  the reference window (days ``W+1 .. 2W``, after the warm-up). ``I > 0``: effort grew faster
+  than outcomes. Null before day ``2W``.
 """
 
 from __future__ import annotations
@@ -48,6 +55,9 @@ DAILY_KEYS = [
     "closure_rate", "on_time_rate", "days_to_close_mean", "coordination_dependence",
     "pushback_rate", "misdispatch_rate", "formal_closure_share", "involution_index",
     "satisfaction", "staff_total", "n_layers", "span_of_control_max",
+    "yellow", "red", "supervision_cases", "discipline_cases", "extensions", "formal_closures",
+    "reopened", "held_closures", "effort_staff_days", "rules", "rule_overhead_share",
+    "campaign_active", "grid_time_lost_share", "pressure_mean", "strain_mean", "trust",
     *[f"utilisation_{k.value}" for k in UTILISATION_KINDS],
 ]
 
@@ -80,6 +90,22 @@ class Metrics:
         self.capacity_by_kind = np.zeros(len(KIND_CODES))
         self.today: dict[str, Any] = {}
         self._prev = (0, 0, 0)
+        self.formal_closures = 0
+        self.held_closures = 0
+        self.reopened = 0
+        self.extensions = 0
+        self.supervision_cases = 0
+        self.discipline_cases = 0
+        self.yellow_today = 0
+        self.red_today = 0
+        self.blame_by_rank = np.zeros(8, np.int64)
+        self.holding_by_rank = np.zeros(8, np.int64)
+        self.daily_closed: list[int] = []
+        self.daily_on_time: list[int] = []
+        self.daily_held: list[int] = []
+        self.daily_effort: list[float] = []
+        self._closed_today = self._on_time_today = self._held_today = 0
+        self.window = 30
 
     # ---- updates ----------------------------------------------------------------------------
     def on_closed(self, model: ReformModel, ids: np.ndarray) -> None:
@@ -88,7 +114,14 @@ class Metrics:
         self.closed += len(ids)
         lvl = s.level[ids]
         ok = s.end_day[ids] <= s.deadline_day[ids]
-        self.on_time += int(ok.sum())
+        n_ok = int(ok.sum())
+        self.on_time += n_ok
+        held = int((~s.failed[ids]).sum())
+        self.formal_closures += int(s.formal_closure[ids].sum())
+        self.held_closures += held
+        self._closed_today += len(ids)
+        self._on_time_today += n_ok
+        self._held_today += held
         self.closed_level += np.bincount(lvl, minlength=6)
         self.on_time_level += np.bincount(lvl[ok], minlength=6)
         ttc = np.clip(s.end_day[ids] - s.known_day[ids], 0, _MAX_DAYS)
@@ -110,6 +143,17 @@ class Metrics:
         latent = int((st == Stage.LATENT).sum())
         known = ids[st != Stage.LATENT]
         overdue = int((s.deadline_day[known] < model.day).sum())
+        self.holding_by_rank += np.bincount(t.rank[s.holder[known]], minlength=8)[:8]
+        wl = model.workload
+        effort = float(model.work_today.sum()) + wl.effort_days()
+        self.daily_closed.append(self._closed_today)
+        self.daily_on_time.append(self._on_time_today)
+        self.daily_held.append(self._held_today)
+        self.daily_effort.append(effort)
+        self._closed_today = self._on_time_today = self._held_today = 0
+        grid = t.kind == KIND_CODES[NodeKind.GRID]
+        gross_grid = float(wl.gross[grid].sum())
+        pop = model.resident_population
         created = len(s)
         prev_created, prev_closed, prev_withdrawn = self._prev
         self._prev = (created, self.closed, self.withdrawn)
@@ -128,6 +172,25 @@ class Metrics:
             "leader_queue": int((st == Stage.AT_LEADER).sum()),
             **self.rates(created),
             **model.structure_metrics(),
+            "involution_index": self.involution_index(),
+            "satisfaction": float((model.satisfaction * pop).sum() / pop.sum()),
+            "trust": float((model.trust * pop).sum() / pop.sum()),
+            "yellow": self.yellow_today,
+            "red": self.red_today,
+            "supervision_cases": self.supervision_cases,
+            "discipline_cases": self.discipline_cases,
+            "extensions": self.extensions,
+            "formal_closures": self.formal_closures,
+            "reopened": self.reopened,
+            "held_closures": self.held_closures,
+            "effort_staff_days": effort,
+            "rules": wl.rules,
+            "rule_overhead_share": wl.overhead_share,
+            "campaign_active": wl.campaign_active(model.day),
+            "grid_time_lost_share": _nan_div(
+                float((wl.pushdown_days[grid] + wl.campaign_days[grid]).sum()), gross_grid),
+            "pressure_mean": float(wl.unit_pressure()[t.active].mean()),
+            "strain_mean": float(wl.strain[t.active].mean()),
         }
         for k in UTILISATION_KINDS:
             code = KIND_CODES[k]
@@ -144,10 +207,37 @@ class Metrics:
             "coordination_dependence": _nan_div(self.closed_by_dept_leader, self.closed_by_dept),
             "pushback_rate": _nan_div(self.pushbacks, self.dispatches),
             "misdispatch_rate": _nan_div(self.misdispatches, self.dispatches),
-            "formal_closure_share": math.nan,
-            "involution_index": math.nan,
-            "satisfaction": math.nan,
+            "formal_closure_share": _nan_div(self.formal_closures, self.closed),
         }
+
+    def involution_index(self) -> float:
+        """Involution index now (see the module docstring); NaN before day ``2W``."""
+        w = self.window
+        e, o = self.daily_effort, self.daily_held
+        if len(e) < 2 * w:
+            return math.nan
+        e0, o0 = sum(e[w:2 * w]), sum(o[w:2 * w])
+        e1, o1 = sum(e[-w:]), sum(o[-w:])
+        if min(e0, o0, e1, o1) <= 0:
+            return math.nan
+        return float(math.log(e1 / e0) - math.log(o1 / o0))
+
+    def window_on_time_rate(self, days: int) -> float | None:
+        """On-time rate of the closures of the last ``days`` days (None if none closed)."""
+        closed = sum(self.daily_closed[-days:])
+        return sum(self.daily_on_time[-days:]) / closed if closed else None
+
+    def blame_shares(self, supervision: bool) -> dict[int, float | None]:
+        """Share of accountability cases by blamed unit's rank 1-5 (None when not applicable)."""
+        total = int(self.blame_by_rank.sum())
+        if not supervision or total == 0:
+            return {k: None for k in LEVELS}
+        return {k: float(self.blame_by_rank[k] / total) for k in LEVELS}
+
+    def holding_shares(self) -> dict[int, float]:
+        """Share of issue-days spent held by units of each rank 1-5."""
+        total = max(1, int(self.holding_by_rank.sum()))
+        return {k: float(self.holding_by_rank[k] / total) for k in LEVELS}
 
     def ttc_quantile(self, q: float | None) -> float:
         """Days-to-close quantile ``q`` (None: the mean) from the histogram."""

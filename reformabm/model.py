@@ -3,12 +3,16 @@
 One step is one day. The order of a day (documented in docs/ODD.md, "Process overview"):
 
 1. reforms scheduled for today are applied;
-2. every unit's capacity for the day is set (staff-days);
-3. residents' new problems arise (latent);
-4. latent problems are discovered on patrol, reported by residents, or given up;
-5. handling rounds: each unit works through its queue with its capacity; finished work
+2. campaigns start or end; every unit's capacity for issues is set (staff-days after rule
+   overhead, campaigns and push-down; more with pressure-driven effort);
+3. problems closed on paper earlier come back as new linked issues (re-reported);
+4. residents' new problems arise (latent);
+5. latent problems are discovered on patrol, reported by residents, or given up;
+6. handling rounds: each unit works through its queue with its capacity; finished work
    solves, forwards, dispatches, pushes back, coordinates or confirms;
-6. the day's metrics are computed and collected.
+7. deadline lights: extensions, red lights to supervision, late cases to discipline (blame);
+8. the day's metrics are computed and collected;
+9. pressure decays, strain accumulates, rules are reviewed (adaptive rule growth).
 """
 
 from __future__ import annotations
@@ -21,8 +25,9 @@ import networkx as nx
 import numpy as np
 
 from reformabm.agents import AGENT_CLASS, Resident
+from reformabm.agents.accountability import light_priority, lights_phase
 from reformabm.agents.grid_worker import latent_phase
-from reformabm.agents.resident import generate_issues
+from reformabm.agents.resident import comebacks_phase, generate_issues
 from reformabm.categories import CategoryTable
 from reformabm.errors import OverrideError
 from reformabm.issues import EventLog, IssueStore, Stage
@@ -33,6 +38,7 @@ from reformabm.org.tables import KIND_CODES, RoutingTables, routing_tables
 from reformabm.parameters import resolve_parameter
 from reformabm.routing import run_handling_rounds
 from reformabm.scenario import Scenario, load_scenario
+from reformabm.workload import Workload
 
 __all__ = ["ReformModel"]
 
@@ -97,7 +103,9 @@ class ReformModel(mesa.Model):
         self._create_unit_agents()
         self._refresh_tables()
         self._create_residents()
+        self.workload = Workload(self)
         self.metrics = Metrics(self.tables.n)
+        self.metrics.window = self.spec.workload.involution_window_days
         self.datacollector = mesa.DataCollector(model_reporters=model_reporters())
 
     # ---- construction ----------------------------------------------------------------------
@@ -130,7 +138,11 @@ class ReformModel(mesa.Model):
         self.grid_population = pops
         self.grid_first_resident = first
         self.issue_rate = self.spec.residents.issues_per_person_year
+        self.resident_population = pop_of.astype(np.float64)
         self.trust = np.full(total, self.spec.residents.initial_trust)
+        self.satisfaction = np.full(total, self.spec.residents.initial_satisfaction)
+        self.comeback_ids = np.zeros(0, np.int64)
+        self.comeback_due = np.zeros(0, np.int64)
 
     def _refresh_tables(self) -> None:
         """Re-derive routing arrays and structure metrics after the org graph changed."""
@@ -146,6 +158,11 @@ class ReformModel(mesa.Model):
         oldy = getattr(self, "_work_yesterday", np.zeros(0))
         self._work_yesterday = np.zeros(n)
         self._work_yesterday[: len(oldy)] = oldy[:n]
+        old_cases = getattr(self, "accountability_cases", np.zeros(0, np.int64))
+        self.accountability_cases = np.zeros(n, np.int64)
+        self.accountability_cases[: len(old_cases)] = old_cases[:n]
+        if hasattr(self, "workload"):
+            self.workload.resize(n)
         self._structure = {
             "staff_total": staff_total(self.org),
             "n_layers": n_layers(self.org),
@@ -183,14 +200,17 @@ class ReformModel(mesa.Model):
         return base * s.severity[ids] * (1.0 + 0.5 * (s.n_domains[ids] - 1))
 
     def priority(self, ids: np.ndarray) -> np.ndarray:
-        """Queue priority of issues (higher first); equal for all in the core process."""
+        """Queue priority of issues (higher first): by lights under supervision, else equal."""
+        if self.spec.accountability.supervision:
+            return light_priority(self, ids)
         return np.zeros(len(ids), np.int8)
 
     def patrol_share(self) -> np.ndarray:
-        """Share of each unit's time left for patrol yesterday (grid teams)."""
-        cap = self.capacity
+        """Share of each grid team's time left for patrol: what rules, campaigns, pushed-down
+        tasks and yesterday's issue work leave of its gross capacity."""
+        gross = self.workload.gross
         with np.errstate(divide="ignore", invalid="ignore"):
-            share = np.where(cap > 0, 1.0 - self._work_yesterday / cap, 0.0)
+            share = np.where(gross > 0, (self.capacity - self._work_yesterday) / gross, 0.0)
         return np.clip(share, 0.0, 1.0)
 
     def next_arrivals(self, k: int) -> np.ndarray:
@@ -219,13 +239,17 @@ class ReformModel(mesa.Model):
         """Advance one day (see the module docstring for the order)."""
         self.day = self.steps
         self._work_yesterday = self.work_today
+        self.workload.start_day(self)
         self.capacity_left = self.capacity.copy()
         self.work_today = np.zeros(self.tables.n)
+        comebacks_phase(self)
         generate_issues(self, self.day)
         latent_phase(self)
         run_handling_rounds(self)
+        lights_phase(self)
         self.issues.compact_open()
         self.metrics.end_day(self)
+        self.workload.end_day(self)
         self.datacollector.collect(self)
         if self.day >= self.days:
             self.running = False
@@ -285,8 +309,28 @@ class ReformModel(mesa.Model):
                 m.on_time_level[k] / m.closed_level[k] if m.closed_level[k] else float("nan")
             )
             out[f"closed_level_{k}"] = int(m.closed_level[k])
-        for k in LEVELS:
-            out[f"blame_level_{k}"] = None  # accountability submodel not active
+        today = m.today
+        out["involution_index"] = m.involution_index()
+        out["satisfaction"] = today.get("satisfaction")
+        out["trust"] = today.get("trust")
+        for k, v in m.blame_shares(self.spec.accountability.supervision).items():
+            out[f"blame_level_{k}"] = v
+        for k, v in m.holding_shares().items():
+            out[f"holding_share_level_{k}"] = v
+        out.update({
+            "formal_closures": m.formal_closures,
+            "held_closures": m.held_closures,
+            "reopened": m.reopened,
+            "extensions": m.extensions,
+            "supervision_cases": m.supervision_cases,
+            "discipline_cases": m.discipline_cases,
+            "rules": self.workload.rules,
+            "rules_added": self.workload.rules_added_total,
+            "rule_overhead_share": self.workload.overhead_share,
+            "campaigns": self.workload.campaigns_started,
+            "campaign_staff_days": self.workload.campaign_work,
+            "grid_time_lost_share": today.get("grid_time_lost_share"),
+        })
         for key in ("formal_closure_share", "involution_index", "satisfaction"):
             if isinstance(out[key], float) and np.isnan(out[key]):
                 out[key] = None

@@ -20,7 +20,9 @@ from reformabm.scenario import Scenario
 
 __all__ = ["ParameterSpec", "parameter_specs", "resolve_parameter"]
 
-_SECTIONS = ["scenario", "residents", "grid", "centre", "leaders", "process", "accountability"]
+_SECTIONS = [
+    "scenario", "residents", "grid", "centre", "leaders", "process", "accountability", "workload",
+]
 
 
 @dataclass(frozen=True)

@@ -93,9 +93,12 @@ def move(
     s.work_left[ids] = -1.0
     s.arrival[ids] = model.next_arrivals(len(ids))
     s.draw[ids] = model.rng.random(len(ids))
+    s.draw2[ids] = model.rng.random(len(ids))
     if delay is None:
         delay = model.hop_delay if hop else 0
     s.ready_day[ids] = day + delay
+    if stage == Stage.AT_UNIT:
+        _track_lowest(model, ids)
     if hop:
         s.hops[ids] += 1
         p = model.distortion_per_hop
@@ -105,17 +108,46 @@ def move(
         model.events.record(event, ids, day, to)
 
 
+def _track_lowest(model: ReformModel, ids: np.ndarray) -> None:
+    """Remember the lowest territorial unit that held each issue for handling (for blame)."""
+    s, t = model.issues, model.tables
+    low = s.lowest_unit[ids]
+    h = s.holder[ids]
+    better = (low < 0) | (t.rank[h] < t.rank[np.maximum(low, 0)])
+    s.lowest_unit[ids[better]] = h[better]
+
+
+def solution_work(model: ReformModel, ids: np.ndarray) -> np.ndarray:
+    """Staff-days the holders need to solve ``ids``, and whether they plan a formal closure.
+
+    Under pressure a holder may close an issue on paper (形式化办结) with probability
+    ``formal_closure_propensity`` × its pressure (plus ``supervision_pressure`` for an issue
+    under supervision); that takes only ``handle_work``. The plan is kept in
+    ``formal_planned``.
+    """
+    s = model.issues
+    a = model.spec.accountability
+    pressure = model.workload.unit_pressure()[s.holder[ids]]
+    pressure = np.minimum(1.0, pressure + np.where(s.supervised[ids], a.supervision_pressure, 0.0))
+    formal = s.draw2[ids] < a.formal_closure_propensity * pressure
+    s.formal_planned[ids] = formal
+    return np.where(formal, model.spec.process.handle_work, model.solve_work(ids))
+
+
 def solve(model: ReformModel, ids: np.ndarray) -> None:
     """The holders of ``ids`` have done the work: the issues are solved (or seem so).
 
-    A solution fails with probability ``process.solve_failure``. With the closed loop (闭环)
-    the issue goes to its grid's worker for confirmation; without it, it is closed at once.
+    A real solution fails with probability ``process.solve_failure``; a formal closure never
+    holds. With the closed loop (闭环) the issue goes to its grid's worker for confirmation;
+    without it, it is closed at once. A closure that did not hold comes back later.
     """
     if len(ids) == 0:
         return
     s = model.issues
     s.solver[ids] = s.holder[ids]
-    s.failed[ids] = model.rng.random(len(ids)) < model.spec.process.solve_failure
+    formal = s.formal_planned[ids]
+    s.formal_closure[ids] = formal
+    s.failed[ids] = formal | (model.rng.random(len(ids)) < model.spec.process.solve_failure)
     model.events.record(EventKind.SOLVED, ids, model.day, s.holder[ids])
     if model.spec.process.closed_loop:
         move(model, ids, s.grid[ids], Stage.CONFIRM, None, hop=False, delay=model.hop_delay)
@@ -127,11 +159,15 @@ def close(model: ReformModel, ids: np.ndarray) -> None:
     """Close issues ``ids`` today (办结)."""
     if len(ids) == 0:
         return
+    from reformabm.agents.resident import closure_experience, schedule_comebacks
+
     s = model.issues
     s.stage[ids] = Stage.CLOSED
     s.end_day[ids] = model.day
     model.metrics.on_closed(model, ids)
     model.events.record(EventKind.CLOSED, ids, model.day, s.holder[ids])
+    closure_experience(model, ids)
+    schedule_comebacks(model, ids[s.failed[ids]])
 
 
 def withdraw(model: ReformModel, ids: np.ndarray) -> None:
@@ -192,7 +228,8 @@ def run_handling_rounds(model: ReformModel) -> None:
                     w[m] = handler.work(model, fresh[m])
             s.work_left[fresh] = w
             need = s.work_left[ids]
-        order = np.lexsort((ids, s.arrival[ids], -model.priority(ids), holders))
+        prio = model.priority(ids)
+        order = np.lexsort((ids, s.arrival[ids], -prio, holders))
         ids, holders, need = ids[order], holders[order], need[order].astype(np.float64)
         done, granted, used = allocate_capacity(holders, need, model.capacity_left)
         model.capacity_left -= used

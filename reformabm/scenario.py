@@ -120,6 +120,17 @@ class Residents(_Section):
         ge=0,
         le=1,
     )
+    initial_satisfaction: float = _f(0.8, "Initial satisfaction (满意度) of residents.", ge=0, le=1)
+    satisfaction_rate: float = _f(
+        0.2, "Weight of one experience (a closure, or a problem coming back) in satisfaction.", ge=0, le=1
+    )
+    trust_rate: float = _f(0.05, "Weight of one experience in trust.", ge=0, le=1)
+    trust_loss_reopen: float = _f(
+        0.2, "Share of trust lost when a problem closed on paper comes back.", ge=0, le=1
+    )
+    complaint_threshold: float = _f(
+        0.3, "A closure scored below this makes the reporter complain (ledger track, if any).", ge=0, le=1
+    )
     grid_population_cv: float = _f(
         0.3, "Coefficient of variation of population across grids.", ge=0, le=3
     )
@@ -299,10 +310,113 @@ class Category(_Section):
 
 
 class Accountability(_Section):
-    """``[accountability]``: supervision bureau (督察局) and discipline commission (纪委监委)."""
+    """``[accountability]``: deadlines' lights, supervision (督察局), discipline (纪委监委), pressure."""
 
+    supervision: bool = _f(
+        False,
+        "Time-limited supervision: yellow/red lights, red -> supervision bureau -> discipline.",
+        source="002: Kaifeng's lights, 督察局 and 纪委监委",
+    )
+    yellow_days_before: int = _f(1, "Yellow light this many days before the deadline.", unit="days",
+                                 source="002", ge=0, le=10)
+    supervision_days: int = _f(
+        3, "Days the supervision bureau gives before the discipline commission steps in.",
+        unit="days", ge=1, le=60,
+    )
+    extension_rule: str = _f(
+        "complex",
+        "Who may get an extension at the yellow light: 'none', 'complex' (level >= 4 or "
+        "cross-boundary), 'all'.",
+        source="002: extensions up to 15 days",
+    )
+    extension_days: int = _f(5, "Days added by one extension.", unit="days", ge=0, le=30)
+    extension_cap_days: int = _f(15, "Total time limit with extension.", unit="days", source="002",
+                                 ge=1, le=90)
+    blame_rule: str = _f(
+        "lowest",
+        "Who the discipline commission blames: 'lowest' (lowest unit that held the issue) or "
+        "'last_holder'.",
+        source="001: accountability tends to punish the bottom level",
+    )
+    assessment_pressure: float = _f(0.1, "Baseline pressure from performance assessment.", ge=0, le=1)
+    red_pressure: float = _f(0.1, "Pressure a unit gains per red-light case it holds.", ge=0, le=1)
+    blame_pressure: float = _f(0.3, "Pressure a unit gains per accountability (blame) case.", ge=0, le=1)
+    supervision_pressure: float = _f(0.5, "Extra pressure on an issue under supervision.", ge=0, le=1)
+    pressure_decay: float = _f(0.1, "Daily decay of a unit's pressure.", unit="1/day", ge=0, le=1)
+    effort_gain: float = _f(
+        0.5, "Extra capacity (share of staff-days) a unit musters at full pressure.", ge=0, le=3
+    )
+    strain_rate: float = _f(0.05, "Strain accumulated per unit of extra effort per day.", ge=0, le=1)
+    strain_recovery: float = _f(0.02, "Daily recovery of strain.", unit="1/day", ge=0, le=1)
+    formal_closure_propensity: float = _f(
+        0.3,
+        "Probability of closing on paper without solving (形式化办结) at full pressure.",
+        source="000, 003: formalism under pressure (assumption for the size)",
+        ge=0,
+        le=1,
+    )
+    reopen_delay_days: float = _f(
+        20, "Mean days until a problem closed without being solved comes back.", unit="days", gt=0
+    )
     supervision_staff: float = _f(5, "Staff of each supervision bureau.", unit="persons", ge=0)
     discipline_staff: float = _f(5, "Staff of each discipline commission.", unit="persons", ge=0)
+
+    @field_validator("extension_rule")
+    @classmethod
+    def _ext(cls, v: str) -> str:
+        if v not in ("none", "complex", "all"):
+            raise ValueError("expected one of 'none', 'complex', 'all'")
+        return v
+
+    @field_validator("blame_rule")
+    @classmethod
+    def _blame(cls, v: str) -> str:
+        if v not in ("lowest", "last_holder"):
+            raise ValueError("expected 'lowest' or 'last_holder'")
+        return v
+
+
+class Workload(_Section):
+    """``[workload]``: task push-down (职责错位), central-work campaigns (中心工作), rules (内卷化)."""
+
+    pushdown_share: float = _f(
+        0.1,
+        "Share of grid workers' and villages' time taken by tasks departments push down.",
+        source="000, 004: 职责错位 (size assumed)",
+        ge=0,
+        le=0.95,
+    )
+    campaign_interval_days: int = _f(
+        0, "A central-work campaign starts every this many days (0: none periodic).", unit="days", ge=0
+    )
+    campaign_days: list[int] = _f([], "Days on which campaigns start (in addition).", unit="day")
+    campaign_duration_days: int = _f(30, "Length of a campaign.", unit="days", ge=1, le=365)
+    campaign_diversion: float = _f(
+        0.3, "Share of department capacity a campaign diverts.", source="000 (size assumed)", ge=0, le=1
+    )
+    campaign_pushdown: float = _f(
+        0.1, "Extra share of grid/village time a campaign's footwork takes.", ge=0, le=0.9
+    )
+    rules_initial: int = _f(10, "Rules and indicators in force at the start.", ge=0, le=10000)
+    rule_overhead_per_rule: float = _f(
+        0.005, "Share of every unit's capacity one rule costs (reporting, indicators, meetings).",
+        ge=0, le=0.2,
+    )
+    rule_pressure_per_rule: float = _f(0.005, "Assessment pressure one rule adds.", ge=0, le=0.2)
+    overhead_max: float = _f(0.8, "Cap on the rule overhead share.", ge=0, le=0.95)
+    rule_growth: bool = _f(
+        False,
+        "Adaptive rule growth: when performance disappoints, the centre adds rules.",
+        source="000, 003: the involution trap",
+    )
+    rule_review_days: int = _f(30, "Days between reviews of performance.", unit="days", ge=1)
+    rules_added: int = _f(3, "Rules added at a review that finds performance short.", ge=0)
+    performance_target: float = _f(
+        0.9, "On-time rate the centre wants; below it, rules are added.", ge=0, le=1
+    )
+    involution_window_days: int = _f(
+        30, "Window of the involution index (effort vs outcomes).", unit="days", ge=5, le=365
+    )
 
 
 class Scenario(_Section):
@@ -316,6 +430,7 @@ class Scenario(_Section):
     leaders: Leaders = Field(default_factory=Leaders)
     process: Process = Field(default_factory=Process)
     accountability: Accountability = Field(default_factory=Accountability)
+    workload: Workload = Field(default_factory=Workload)
     departments: list[Department] = Field(min_length=1)
     categories: list[Category] = Field(min_length=1)
     reforms: list[dict[str, Any]] = Field(default_factory=list)

@@ -1,25 +1,115 @@
-"""Accountability units: supervision bureau (督察局) and discipline commission (纪委监委).
+"""Accountability units and the deadline lights: supervision bureau (督察局) and discipline
+commission (纪委监委).
 
-They are part of the organisation graph from the start (one of each per unit running a
-centre). Their mechanisms (red-light cases, pressing holders, holding units accountable,
-blame by level) are switched on by the accountability issue's submodels; until then they
-hold no cases and the run reports blame as not applicable.
+With ``accountability.supervision`` on (Kaifeng's system, 002), every known open issue has a
+deadline by its required level ("135710"). One day before it (``yellow_days_before``) the
+issue shows a **yellow light**: holders work on it first, and complex issues may get one
+extension (total time at most ``extension_cap_days``). Once overdue it shows a **red light**
+and the supervision bureau of the responsible centre takes the case: the issue is pressed
+(first in every queue, higher pressure on its holder). Still open ``supervision_days`` later,
+the discipline commission holds a unit accountable — by ``blame_rule`` the lowest unit that
+held the issue (001: accountability falls on the bottom level) or the last holder — which
+raises that unit's pressure. Blame is recorded by the blamed unit's level.
 """
 
 from __future__ import annotations
 
-from reformabm.agents.base import UnitAgent
+from typing import TYPE_CHECKING
 
-__all__ = ["SupervisionBureau", "DisciplineCommission"]
+import numpy as np
+
+from reformabm.agents.base import UnitAgent
+from reformabm.issues import Stage
+
+if TYPE_CHECKING:
+    from reformabm.model import ReformModel
+
+__all__ = ["SupervisionBureau", "DisciplineCommission", "lights_phase", "light_priority"]
 
 
 class SupervisionBureau(UnitAgent):
     """Supervision bureau 督察局: takes red-light (overdue) issues and presses their holders."""
 
-    cases: int = 0
+    @property
+    def cases(self) -> int:
+        """Red-light cases taken so far."""
+        return int(self.model.accountability_cases[self.unit])
 
 
 class DisciplineCommission(UnitAgent):
     """Discipline commission 纪委监委: holds units accountable for issues overdue under supervision."""
 
-    cases: int = 0
+    @property
+    def cases(self) -> int:
+        """Accountability cases so far."""
+        return int(self.model.accountability_cases[self.unit])
+
+
+def _known_open(model: ReformModel) -> np.ndarray:
+    s = model.issues
+    ids = s.open_ids
+    st = s.stage[ids]
+    return ids[(st >= Stage.AT_UNIT) & (st <= Stage.CONFIRM)]
+
+
+def light_priority(model: ReformModel, ids: np.ndarray) -> np.ndarray:
+    """Queue priority under supervision: red (supervised) 2, yellow 1, others 0."""
+    s = model.issues
+    yellow = s.deadline_day[ids] - model.spec.accountability.yellow_days_before <= model.day
+    return np.where(s.supervised[ids], 2, np.where(yellow, 1, 0)).astype(np.int8)
+
+
+def lights_phase(model: ReformModel) -> None:
+    """Count lights; grant extensions; hand red issues to supervision and late ones to discipline."""
+    s, t = model.issues, model.tables
+    a = model.spec.accountability
+    m = model.metrics
+    day = model.day
+    ids = _known_open(model)
+    if len(ids) == 0:
+        m.yellow_today = m.red_today = 0
+        return
+    dl = s.deadline_day[ids]
+    yellow = (dl - a.yellow_days_before <= day) & (dl >= day)
+    red = dl < day
+    m.yellow_today = int(yellow.sum())
+    m.red_today = int(red.sum())
+    if not a.supervision:
+        return
+    # extensions at the yellow light
+    if a.extension_rule != "none" and a.extension_days > 0:
+        cand = ids[yellow & ~s.extended[ids]]
+        if a.extension_rule == "complex":
+            cand = cand[(s.level[cand] >= 4) | (s.n_domains[cand] >= 2)]
+        if len(cand):
+            cap = s.known_day[cand] + a.extension_cap_days
+            new = np.minimum(s.deadline_day[cand] + a.extension_days, cap)
+            ok = new > s.deadline_day[cand]
+            cand = cand[ok]
+            s.deadline_day[cand] = new[ok]
+            s.extended[cand] = True
+            m.extensions += len(cand)
+    # red light -> supervision bureau
+    new_red = ids[red & ~s.supervised[ids]]
+    if len(new_red):
+        s.supervised[new_red] = True
+        s.supervision_deadline[new_red] = day + a.supervision_days
+        home = t.home[t.intake[s.grid[new_red]]]
+        np.add.at(model.accountability_cases, t.bureau[home], 1)
+        model.workload.press(s.holder[new_red], a.red_pressure)
+        m.supervision_cases += len(new_red)
+    # still open past the supervision deadline -> discipline commission
+    late = ids[s.supervised[ids] & ~s.disciplined[ids] & (s.supervision_deadline[ids] < day)]
+    if len(late):
+        s.disciplined[late] = True
+        if a.blame_rule == "lowest":
+            blamed = np.where(s.lowest_unit[late] >= 0, s.lowest_unit[late], s.holder[late])
+        else:
+            blamed = s.holder[late]
+        rank = t.rank[blamed]
+        s.blamed_level[late] = rank
+        m.blame_by_rank += np.bincount(rank, minlength=len(m.blame_by_rank))[: len(m.blame_by_rank)]
+        home = t.home[t.intake[s.grid[late]]]
+        np.add.at(model.accountability_cases, t.commission[home], 1)
+        model.workload.press(blamed, a.blame_pressure)
+        m.discipline_cases += len(late)

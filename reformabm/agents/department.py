@@ -16,7 +16,7 @@ import numpy as np
 
 from reformabm.agents.base import UnitAgent
 from reformabm.issues import EventKind, Stage
-from reformabm.routing import move, solve
+from reformabm.routing import move, solution_work, solve
 
 if TYPE_CHECKING:
     from reformabm.model import ReformModel
@@ -53,7 +53,11 @@ def _verdict(model: ReformModel, ids: np.ndarray) -> tuple[np.ndarray, np.ndarra
 def department_work(model: ReformModel, ids: np.ndarray) -> np.ndarray:
     """Staff-days: a look to send it back, or the full solve work."""
     misrouted, pushback = _verdict(model, ids)
-    return np.where(misrouted | pushback, model.spec.process.handle_work, model.solve_work(ids))
+    back = misrouted | pushback
+    work = np.full(len(ids), model.spec.process.handle_work)
+    if (~back).any():
+        work[~back] = solution_work(model, ids[~back])
+    return work
 
 
 def department_act(model: ReformModel, ids: np.ndarray) -> None:

@@ -79,6 +79,7 @@ def confirm_act(model: ReformModel, ids: np.ndarray) -> None:
     if len(back):
         s.bounces[back] += 1
         s.failed[back] = False
+        s.formal_closure[back] = False
         move(model, back, s.solver[back], None, EventKind.REJECTED_AT_CONFIRM)
         model.metrics.rejected_at_confirm += len(back)
     close(model, ids[~caught])

@@ -102,3 +102,70 @@ def resident_reports(model: ReformModel, ids: np.ndarray, u: np.ndarray, p_disco
     reported = ids[(u >= lo) & (u < hi)]
     withdrawn = ids[(u >= hi) & (u < hi + (1 - hi) * p_w)]
     return reported, withdrawn
+
+
+def experience(model: ReformModel, residents: np.ndarray, scores: np.ndarray) -> None:
+    """Residents update satisfaction (满意度) and trust (信任) from experiences scored 0-1.
+
+    Each experience moves satisfaction towards its score by ``satisfaction_rate`` and trust
+    by ``trust_rate`` (several experiences of one agent on one day compound).
+    """
+    if len(residents) == 0:
+        return
+    r = model.spec.residents
+    n = len(model.trust)
+    cnt = np.bincount(residents, minlength=n)
+    hit = np.flatnonzero(cnt)
+    mean = np.bincount(residents, weights=scores, minlength=n)[hit] / cnt[hit]
+    k = cnt[hit]
+    a_s = 1.0 - (1.0 - r.satisfaction_rate) ** k
+    a_t = 1.0 - (1.0 - r.trust_rate) ** k
+    model.satisfaction[hit] += a_s * (mean - model.satisfaction[hit])
+    model.trust[hit] += a_t * (mean - model.trust[hit])
+
+
+def closure_experience(model: ReformModel, ids: np.ndarray) -> None:
+    """Score closures: 1 on time, less the later it was (0.1 per day late, at least 0.2)."""
+    s = model.issues
+    late = np.maximum(0, s.end_day[ids] - s.deadline_day[ids])
+    scores = np.maximum(0.2, 1.0 - 0.1 * late)
+    experience(model, s.resident[ids], scores)
+
+
+def schedule_comebacks(model: ReformModel, ids: np.ndarray) -> None:
+    """A closure that did not hold will come back after a random delay (mean ``reopen_delay_days``)."""
+    if len(ids) == 0:
+        return
+    mean = model.spec.accountability.reopen_delay_days
+    due = model.day + 1 + model.rng.geometric(min(1.0, 1.0 / mean), size=len(ids))
+    model.comeback_ids = np.concatenate([model.comeback_ids, ids])
+    model.comeback_due = np.concatenate([model.comeback_due, due])
+
+
+def comebacks_phase(model: ReformModel) -> np.ndarray:
+    """Problems closed without being solved come back as new, linked issues (``reopened_from``).
+
+    The resident reports it at once (channel ``reopened``), loses ``trust_loss_reopen`` of
+    their trust and scores the experience 0. Returns the new issues' ids.
+    """
+    due = model.comeback_due <= model.day
+    if not due.any():
+        return np.zeros(0, np.int64)
+    old = model.comeback_ids[due]
+    model.comeback_ids = model.comeback_ids[~due]
+    model.comeback_due = model.comeback_due[~due]
+    s = model.issues
+    copy = {c: getattr(s, c)[old].copy() for c in (
+        "grid", "resident", "category", "level", "domain_mask", "primary_domain", "n_domains",
+        "severity", "ambiguous")}
+    ids = s.add(len(old), created_day=model.day, reopened_from=old, stage=Stage.LATENT, **copy)
+    model.events.record(EventKind.CREATED, ids, model.day, s.grid[ids])
+    res = s.resident[ids]
+    model.trust[res] *= 1.0 - model.spec.residents.trust_loss_reopen
+    experience(model, res, np.zeros(len(ids)))
+    model.metrics.reopened += len(ids)
+    from reformabm.routing import make_known, move
+
+    make_known(model, ids, Channel.REOPENED)
+    move(model, ids, model.tables.intake[s.grid[ids]], Stage.AT_CENTRE, EventKind.REPORTED, hop=True, delay=0)
+    return ids

@@ -15,7 +15,7 @@ import numpy as np
 
 from reformabm.agents.base import UnitAgent
 from reformabm.issues import EventKind
-from reformabm.routing import move, solve
+from reformabm.routing import move, solution_work, solve
 
 if TYPE_CHECKING:
     from reformabm.model import ReformModel
@@ -67,8 +67,10 @@ def _solves_here(model: ReformModel, ids: np.ndarray) -> np.ndarray:
 def handle_work(model: ReformModel, ids: np.ndarray) -> np.ndarray:
     """Staff-days a territorial holder needs for ``ids``: solve them, or forward them."""
     here = _solves_here(model, ids)
-    fwd = np.where(model.tables.quasi[model.issues.holder[ids]], 0.0, model.spec.process.handle_work)
-    return np.where(here, model.solve_work(ids), fwd)
+    work = np.where(model.tables.quasi[model.issues.holder[ids]], 0.0, model.spec.process.handle_work)
+    if here.any():
+        work[here] = solution_work(model, ids[here])
+    return work
 
 
 def handle_act(model: ReformModel, ids: np.ndarray) -> None:

@@ -46,6 +46,8 @@ class RoutingTables:
     authority: np.ndarray  # [centre] -> authority 0-1
     dept_table: np.ndarray  # [centre, j] -> j-th department of the centre (padded -1)
     n_depts: np.ndarray  # [centre] -> number of departments
+    bureau: np.ndarray  # [territorial unit with centre] -> its supervision bureau 督察局
+    commission: np.ndarray  # [territorial unit with centre] -> its discipline commission 纪委监委
 
     def entry(self, units: np.ndarray) -> np.ndarray:
         """Where an issue handed to territorial ``units`` lands: the unit's centre if it has one."""
@@ -75,6 +77,7 @@ def routing_tables(g: nx.DiGraph, n_domains: int, residual_name: str = "") -> Ro
         dept_mask=np.zeros(n, np.int64), dept_centre=neg(), dept_group=neg(),
         owner=np.full((n, max(n_domains, 1)), -1, np.int64), centre_depts={}, residual=neg(),
         authority=np.zeros(n), dept_table=np.zeros((n, 0), np.int64), n_depts=np.zeros(n, np.int64),
+        bureau=neg(), commission=neg(),
     )
     domains = g.graph.get("domains", "").split(",") if g.graph.get("domains") else []
     dom_index = {d: i for i, d in enumerate(domains)}
@@ -99,6 +102,10 @@ def routing_tables(g: nx.DiGraph, n_domains: int, residual_name: str = "") -> Ro
                 if g.nodes[p]["kind"] == NodeKind.LEADER and g.edges[p, u]["kind"] == EdgeKind.COMMAND:
                     t.leader[u] = p
                     t.home[p] = home
+        elif kind in (NodeKind.SUPERVISION, NodeKind.DISCIPLINE):
+            home = command_parent(g, u)
+            t.home[u] = home
+            (t.bureau if kind == NodeKind.SUPERVISION else t.commission)[home] = u
         elif kind == NodeKind.DEPARTMENT:
             c = dispatching_centre(g, u)
             if c is not None:
