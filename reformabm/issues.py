@@ -40,6 +40,7 @@ class Channel(IntEnum):
     HOTLINE = 2  # 12345 hotline / app, reported by a resident
     LEDGER = 3  # secretary's ledger (书记民情三本账)
     REOPENED = 4  # a formally closed issue that came back
+    CONTACT = 5  # three-line contacts (三线联系) brought it
 
 
 class EventKind(IntEnum):
@@ -59,6 +60,7 @@ class EventKind(IntEnum):
     REJECTED_AT_CONFIRM = 11  # confirmation found it not solved: sent back
     CLOSED = 12
     WITHDRAWN = 13
+    HANDED_OVER = 14  # its holder was abolished or merged by a reform
 
 
 _COLUMNS: dict[str, tuple[type, object]] = {
@@ -94,6 +96,7 @@ _COLUMNS: dict[str, tuple[type, object]] = {
     "failed": (np.bool_, False),
     "formal_closure": (np.bool_, False),
     "reopened_from": (np.int32, -1),
+    "complaint_of": (np.int32, -1),  # a ledger complaint about this earlier issue
     "blamed_level": (np.int8, -1),
     "formal_planned": (np.bool_, False),  # the holder plans to close it on paper
     "draw2": (np.float32, 0.0),  # second uniform drawn on arrival (formal-closure decision)

@@ -58,6 +58,7 @@ DAILY_KEYS = [
     "yellow", "red", "supervision_cases", "discipline_cases", "extensions", "formal_closures",
     "reopened", "held_closures", "effort_staff_days", "rules", "rule_overhead_share",
     "campaign_active", "grid_time_lost_share", "pressure_mean", "strain_mean", "trust",
+    "reform",
     *[f"utilisation_{k.value}" for k in UTILISATION_KINDS],
 ]
 
@@ -90,6 +91,12 @@ class Metrics:
         self.capacity_by_kind = np.zeros(len(KIND_CODES))
         self.today: dict[str, Any] = {}
         self._prev = (0, 0, 0)
+        self.contact_found = 0
+        self.handed_over = 0
+        self.self_resolved = 0
+        self.ledger_entries = 0
+        self.complaints = 0
+        self.daily_util: list[np.ndarray] = []
         self.formal_closures = 0
         self.held_closures = 0
         self.reopened = 0
@@ -138,6 +145,8 @@ class Metrics:
         work = np.bincount(t.kind[t.active], weights=model.work_today[t.active], minlength=len(KIND_CODES))
         self.capacity_by_kind += cap
         self.work_by_kind += work
+        with np.errstate(divide="ignore", invalid="ignore"):
+            self.daily_util.append(np.where(cap > 0, work / np.where(cap > 0, cap, 1), np.nan))
         ids = s.open_ids
         st = s.stage[ids]
         latent = int((st == Stage.LATENT).sum())
@@ -191,6 +200,7 @@ class Metrics:
                 float((wl.pushdown_days[grid] + wl.campaign_days[grid]).sum()), gross_grid),
             "pressure_mean": float(wl.unit_pressure()[t.active].mean()),
             "strain_mean": float(wl.strain[t.active].mean()),
+            "reform": "+".join(model._reforms_today),
         }
         for k in UTILISATION_KINDS:
             code = KIND_CODES[k]
@@ -221,6 +231,11 @@ class Metrics:
         if min(e0, o0, e1, o1) <= 0:
             return math.nan
         return float(math.log(e1 / e0) - math.log(o1 / o0))
+
+    def recent_utilisation(self, kind_code: int, days: int) -> float | None:
+        """Mean daily utilisation of a unit kind over the last ``days`` days (None if unknown)."""
+        vals = [u[kind_code] for u in self.daily_util[-days:] if not np.isnan(u[kind_code])]
+        return float(np.mean(vals)) if vals else None
 
     def window_on_time_rate(self, days: int) -> float | None:
         """On-time rate of the closures of the last ``days`` days (None if none closed)."""

@@ -30,7 +30,7 @@ from reformabm.agents.grid_worker import latent_phase
 from reformabm.agents.resident import comebacks_phase, generate_issues
 from reformabm.categories import CategoryTable
 from reformabm.errors import OverrideError
-from reformabm.issues import EventLog, IssueStore, Stage
+from reformabm.issues import EventKind, EventLog, IssueStore, Stage
 from reformabm.metrics import LEVELS, Metrics, model_reporters
 from reformabm.org.graph import NodeKind, build_org_graph
 from reformabm.org.measures import centre_betweenness, n_layers, span_of_control_max, staff_total
@@ -57,6 +57,9 @@ class ReformModel(mesa.Model):
         Run length; the model stops (``running = False``) after it. Default: the scenario's.
     overrides : dict, optional
         Dotted-path overrides of any scenario field (``{"levels[township].staff": 4}``).
+    reforms : list of (day, Reform) or str, optional
+        Reforms to apply on given days, in addition to the scenario's ``[[reforms]]``; a string
+        is parsed like the CLI's ``--reform`` (``"remove_layer:layer=township@180"``).
     **params
         Behavioural parameters by flat name (``centre_authority=0.8``), bare field name when
         unique (``people_per_agent=50``) or dotted path. See ``reformabm params``.
@@ -76,6 +79,7 @@ class ReformModel(mesa.Model):
         rng: int | None = None,
         days: int | None = None,
         overrides: dict[str, Any] | None = None,
+        reforms: list[Any] | None = None,
         **params: Any,
     ) -> None:
         if rng is None:
@@ -106,9 +110,26 @@ class ReformModel(mesa.Model):
         self.workload = Workload(self)
         self.metrics = Metrics(self.tables.n)
         self.metrics.window = self.spec.workload.involution_window_days
+        self.schedule = self._build_schedule(reforms)
+        self.active_rules: list[Any] = []
+        self._reforms_today: list[str] = []
         self.datacollector = mesa.DataCollector(model_reporters=model_reporters())
 
     # ---- construction ----------------------------------------------------------------------
+    def _build_schedule(self, reforms: list[Any] | None) -> list[tuple[int, Any]]:
+        from reformabm.reforms import check_schedule, parse_reform, schedule_from_scenario
+
+        schedule = schedule_from_scenario(self.spec)
+        for item in reforms or []:
+            if isinstance(item, str):
+                schedule.append(parse_reform(item))
+            else:
+                day, reform = item
+                schedule.append((int(day), reform))
+        schedule.sort(key=lambda x: x[0])
+        check_schedule(schedule, self.org, self.spec, self.days)
+        return schedule
+
     def _create_unit_agents(self, units: list[int] | None = None) -> None:
         nodes = self.org.nodes
         todo = units if units is not None else list(nodes)
@@ -234,10 +255,65 @@ class ReformModel(mesa.Model):
         """The Mesa agent of unit ``unit``."""
         return self.org.nodes[unit]["agent"]
 
+    # ---- reforms -------------------------------------------------------------------------------
+    def apply_reform(self, reform: Any) -> dict[str, Any]:
+        """Apply ``reform`` now (between days or at the start of today) and record it."""
+        record = reform.apply(self)
+        self.reforms_applied.append(record)
+        self._reforms_today.append(reform.name)
+        if getattr(reform, "persistent", False):
+            self.active_rules.append(reform)
+        return record
+
+    def replace_org(self, g: nx.DiGraph, successors: dict[int, int]) -> None:
+        """Install a reformed org graph: agents for new units, none for removed ones, routing
+        tables re-derived, and every open issue held by a removed unit handed over to its
+        successor (never lost)."""
+        old = self.org
+        removed = [u for u in old.nodes if u not in g]
+        added = [u for u in g.nodes if u not in old]
+        for u in removed:
+            old.nodes[u]["agent"].remove()
+        for u in g.nodes:
+            if u in old:
+                g.nodes[u]["agent"] = old.nodes[u]["agent"]
+        self.org = g
+        self._create_unit_agents(sorted(added))
+        self._refresh_tables()
+        n = self.tables.n
+        succ = np.arange(n)
+        for u, v in successors.items():
+            succ[u] = v
+        for _ in range(8):  # follow chains of successors
+            nxt = succ[succ]
+            if np.array_equal(nxt, succ):
+                break
+            succ = nxt
+        s = self.issues
+        ids = s.open_ids
+        handed = ids[np.isin(s.holder[ids], removed)] if removed else ids[:0]
+        for col in ("holder", "solver", "lowest_unit"):
+            vals = getattr(s, col)[ids]
+            ok = vals >= 0
+            vals[ok] = succ[vals[ok]]
+            getattr(s, col)[ids] = vals
+        if len(handed):
+            from reformabm.routing import move
+
+            st = s.stage[handed]
+            worked = (st != Stage.LATENT) & (st != Stage.CONFIRM)
+            handed = handed[worked]
+            move(self, handed, s.holder[handed], None, EventKind.HANDED_OVER, hop=False)
+            self.metrics.handed_over += len(handed)
+
     # ---- the day -----------------------------------------------------------------------------
     def step(self) -> None:
         """Advance one day (see the module docstring for the order)."""
         self.day = self.steps
+        self._reforms_today = []
+        while self.schedule and self.schedule[0][0] <= self.day:
+            _, reform = self.schedule.pop(0)
+            self.apply_reform(reform)
         self._work_yesterday = self.work_today
         self.workload.start_day(self)
         self.capacity_left = self.capacity.copy()
@@ -247,6 +323,11 @@ class ReformModel(mesa.Model):
         latent_phase(self)
         run_handling_rounds(self)
         lights_phase(self)
+        for rule in self.active_rules:
+            record = rule.daily(self)
+            if record:
+                self.reforms_applied.append(record)
+                self._reforms_today.append(record["name"])
         self.issues.compact_open()
         self.metrics.end_day(self)
         self.workload.end_day(self)
@@ -302,7 +383,7 @@ class ReformModel(mesa.Model):
             "hops_mean": float(s.hops[:created].mean()) if created else float("nan"),
             "bounces_mean": float(s.bounces[:created].mean()) if created else float("nan"),
             "issue_events": self.events.count,
-            "reforms_applied": [r["name"] for r in self.reforms_applied],
+            "reforms_applied": [f"{r['name']}@{r['day']}" for r in self.reforms_applied],
         }
         for k in LEVELS:
             out[f"on_time_rate_level_{k}"] = (

@@ -163,6 +163,17 @@ class Grid(_Section):
         ge=0,
         le=1,
     )
+    contact_discovery: float = _f(
+        0.0,
+        "Daily probability that three-line contacts (三线联系) bring an unreported problem to the "
+        "grid (0 without the participation reform).",
+        unit="1/day", source="003", ge=0, le=1,
+    )
+    self_resolution: float = _f(
+        0.0,
+        "Daily probability that residents solve an unreported level-1 problem themselves.",
+        unit="1/day", source="003", ge=0, le=1,
+    )
 
 
 class Centre(_Section):
@@ -193,6 +204,10 @@ class Leaders(_Section):
         "Disputes one leader (per centre) can coordinate per day.",
         unit="issues/day",
         gt=0,
+    )
+    ledger: bool = _f(False, "Secretary's ledger (书记民情三本账): a leader-reviewed track.", source="003")
+    ledger_share: float = _f(
+        0.2, "Share of residents' reports above village level entered in the ledger.", ge=0, le=1
     )
 
 
@@ -403,6 +418,12 @@ class Workload(_Section):
         ge=0, le=0.2,
     )
     rule_pressure_per_rule: float = _f(0.005, "Assessment pressure one rule adds.", ge=0, le=0.2)
+    counterpart_overhead: float = _f(
+        0.02,
+        "Share of a department's capacity each upper-level counterpart beyond the first costs.",
+        source="004: merged sections face 10+ upper-level counterparts (size assumed)",
+        ge=0, le=0.2,
+    )
     overhead_max: float = _f(0.8, "Cap on the rule overhead share.", ge=0, le=0.95)
     rule_growth: bool = _f(
         False,

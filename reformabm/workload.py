@@ -50,7 +50,8 @@ class Workload:
 
     def resize(self, n: int) -> None:
         """Keep per-unit arrays the size of the routing tables (units added by reforms)."""
-        for name in ("pressure", "strain", "overhead_days", "campaign_days", "pushdown_days", "gross"):
+        for name in ("pressure", "strain", "overhead_days", "campaign_days", "pushdown_days", "gross",
+                     "effort"):
             old = getattr(self, name, np.zeros(0))
             new = np.zeros(n)
             new[: min(len(old), n)] = old[:n]
@@ -96,7 +97,9 @@ class Workload:
         self.effort = effort
         self.gross = gross
         leader = t.kind == KIND_CODES[NodeKind.LEADER]
-        self.overhead_days = np.where(leader, 0.0, gross * self.overhead_share)
+        share = self.overhead_share + model.spec.workload.counterpart_overhead * np.maximum(
+            0.0, t.counterparts - 1.0)
+        self.overhead_days = np.where(leader, 0.0, gross * np.minimum(share, w.overhead_max))
         grassroots = np.isin(t.kind, _GRASSROOTS)
         active = self.campaign_active(day)
         self.pushdown_days = np.where(grassroots, gross * w.pushdown_share, 0.0)

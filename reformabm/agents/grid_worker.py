@@ -20,7 +20,7 @@ from reformabm.routing import close, make_known, move, withdraw
 if TYPE_CHECKING:
     from reformabm.model import ReformModel
 
-__all__ = ["GridWorker", "latent_phase", "confirm_work", "confirm_act"]
+__all__ = ["GridWorker", "latent_phase", "to_ledger", "confirm_work", "confirm_act"]
 
 
 class GridWorker(TerritorialUnit):
@@ -38,32 +38,64 @@ class GridWorker(TerritorialUnit):
 
 
 def latent_phase(model: ReformModel) -> None:
-    """Unknown problems get discovered on patrol, reported by residents, or given up.
+    """Unknown problems get discovered, reported, solved by residents, or given up.
 
-    Per latent issue and day: discovered with probability ``grid.patrol_discovery`` times the
-    grid team's patrol share; else reported via hotline/app with ``report_propensity * trust``;
-    else given up with ``give_up_rate`` (withdrawn).
+    Per latent issue and day, as competing chances in this order: discovered on patrol with
+    ``grid.patrol_discovery`` times the grid team's patrol share; brought in by three-line
+    contacts with ``grid.contact_discovery``; (level 1 only) solved by residents themselves
+    with ``grid.self_resolution``; reported via hotline/app with ``report_propensity * trust``;
+    given up with ``give_up_rate`` (withdrawn). With the secretary's ledger, ``ledger_share``
+    of the reports of issues above village level enter the ledger track instead.
     """
     s = model.issues
     ids = s.open_ids[s.stage[s.open_ids] == Stage.LATENT]
     if len(ids) == 0:
         return
+    g = model.spec.grid
     u = model.rng.random(len(ids))
-    p_d = model.spec.grid.patrol_discovery * model.patrol_share()[s.grid[ids]]
-    found = ids[u < p_d]
-    reported, given_up = resident_reports(model, ids, u, p_d, model.day)
-    day = model.day
+    p_patrol = g.patrol_discovery * model.patrol_share()[s.grid[ids]]
+    p_contact = (1 - p_patrol) * g.contact_discovery
+    p_self = np.where(s.level[ids] == 1, (1 - p_patrol - p_contact) * g.self_resolution, 0.0)
+    lo_contact, lo_self, lo_report = p_patrol, p_patrol + p_contact, p_patrol + p_contact + p_self
+    found = ids[u < lo_contact]
+    contact = ids[(u >= lo_contact) & (u < lo_self)]
+    self_solved = ids[(u >= lo_self) & (u < lo_report)]
+    reported, given_up = resident_reports(model, ids, u, lo_report, model.day)
     if len(found):
         make_known(model, found, Channel.PATROL)
         move(model, found, s.grid[found], Stage.AT_UNIT, EventKind.DISCOVERED, hop=False)
         model.metrics.discovered += len(found)
+    if len(contact):
+        make_known(model, contact, Channel.CONTACT)
+        move(model, contact, s.grid[contact], Stage.AT_UNIT, EventKind.DISCOVERED, hop=False)
+        model.metrics.contact_found += len(contact)
+    if len(self_solved):
+        make_known(model, self_solved, Channel.CONTACT)
+        s.solver[self_solved] = s.grid[self_solved]
+        model.metrics.self_resolved += len(self_solved)
+        close(model, self_solved)
     if len(reported):
         make_known(model, reported, Channel.HOTLINE)
-        intake = model.tables.intake[s.grid[reported]]
-        move(model, reported, intake, Stage.AT_CENTRE, EventKind.REPORTED, hop=True, delay=0)
         model.metrics.reported += len(reported)
+        ledger = np.zeros(len(reported), bool)
+        if model.spec.leaders.ledger:
+            ledger = (s.level[reported] >= 3) & (s.draw2[reported] < model.spec.leaders.ledger_share)
+        to_ledger(model, reported[ledger])
+        rest = reported[~ledger]
+        move(model, rest, model.tables.intake[s.grid[rest]], Stage.AT_CENTRE, EventKind.REPORTED,
+             hop=True, delay=0)
     withdraw(model, given_up)
-    del day
+
+
+def to_ledger(model: ReformModel, ids: np.ndarray) -> None:
+    """Enter issues in the secretary's ledger: the leader of the grid's intake centre reviews them."""
+    if len(ids) == 0:
+        return
+    s, t = model.issues, model.tables
+    s.channel[ids] = Channel.LEDGER
+    leader = t.leader[t.intake[s.grid[ids]]]
+    move(model, ids, leader, Stage.AT_LEADER, EventKind.TO_LEADER, hop=True, delay=0)
+    model.metrics.ledger_entries += len(ids)
 
 
 def confirm_work(model: ReformModel, ids: np.ndarray) -> np.ndarray:

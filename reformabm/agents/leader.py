@@ -13,7 +13,8 @@ import numpy as np
 
 from reformabm.agents.base import UnitAgent
 from reformabm.agents.linkage_center import lead_department
-from reformabm.issues import EventKind, Stage
+from reformabm.agents.territorial import route_onwards
+from reformabm.issues import Channel, EventKind, Stage
 from reformabm.routing import move
 
 if TYPE_CHECKING:
@@ -37,11 +38,25 @@ def leader_work(model: ReformModel, ids: np.ndarray) -> np.ndarray:
 
 
 def leader_act(model: ReformModel, ids: np.ndarray) -> None:
-    """Coordinate: name the lead department, which must take the issue."""
+    """Coordinate: name the lead department, which must take the issue.
+
+    Ledger issues (书记民情三本账) are reviewed rather than disputed: an issue of the leader's
+    own level goes to the lead department; a lower one is assigned down to the unit of its
+    level; either way with a named owner (no push-back) and pressed like a supervised case.
+    """
     s, t = model.issues, model.tables
-    centres = t.centre[t.home[s.holder[ids]]]
+    home = t.home[s.holder[ids]]
+    centres = t.centre[home]
     s.needed_leader[ids] = True
     s.forced[ids] = True
     model.events.record(EventKind.COORDINATED, ids, model.day, s.holder[ids])
-    model.metrics.dispatches += len(ids)
-    move(model, ids, lead_department(model, ids, centres), Stage.AT_DEPT, EventKind.DISPATCHED)
+    ledger = s.channel[ids] == Channel.LEDGER
+    if ledger.any():
+        s.supervised[ids[ledger]] = True
+    target = t.solver[s.grid[ids], s.level[ids]]
+    down = ledger & (target != home)
+    if down.any():
+        route_onwards(model, ids[down], home[down])
+    go = ~down
+    model.metrics.dispatches += int(go.sum())
+    move(model, ids[go], lead_department(model, ids[go], centres[go]), Stage.AT_DEPT, EventKind.DISPATCHED)

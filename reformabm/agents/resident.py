@@ -99,7 +99,7 @@ def resident_reports(model: ReformModel, ids: np.ndarray, u: np.ndarray, p_disco
     p_w = model.spec.residents.give_up_rate
     lo = p_discovered
     hi = lo + (1 - lo) * p_r
-    reported = ids[(u >= lo) & (u < hi)]
+    reported = ids[(u >= lo) & (u < hi)]  # lo: the chances tried before reporting
     withdrawn = ids[(u >= hi) & (u < hi + (1 - hi) * p_w)]
     return reported, withdrawn
 
@@ -130,6 +130,27 @@ def closure_experience(model: ReformModel, ids: np.ndarray) -> None:
     late = np.maximum(0, s.end_day[ids] - s.deadline_day[ids])
     scores = np.maximum(0.2, 1.0 - 0.1 * late)
     experience(model, s.resident[ids], scores)
+    if model.spec.leaders.ledger:
+        unhappy = ids[(scores < model.spec.residents.complaint_threshold) & (s.channel[ids] != Channel.LEDGER)]
+        if len(unhappy):
+            complain(model, unhappy)
+
+
+def complain(model: ReformModel, ids: np.ndarray) -> np.ndarray:
+    """Unsatisfied reporters complain: a new issue on the ledger track, linked by ``complaint_of``."""
+    from reformabm.agents.grid_worker import to_ledger
+    from reformabm.routing import make_known
+
+    s = model.issues
+    copy = {c: getattr(s, c)[ids].copy() for c in (
+        "grid", "resident", "category", "level", "domain_mask", "primary_domain", "n_domains",
+        "severity", "ambiguous")}
+    new = s.add(len(ids), created_day=model.day, complaint_of=ids, stage=Stage.LATENT, **copy)
+    model.events.record(EventKind.CREATED, new, model.day, s.grid[new])
+    make_known(model, new, Channel.LEDGER)
+    to_ledger(model, new)
+    model.metrics.complaints += len(new)
+    return new
 
 
 def schedule_comebacks(model: ReformModel, ids: np.ndarray) -> None:

@@ -46,6 +46,7 @@ class RoutingTables:
     authority: np.ndarray  # [centre] -> authority 0-1
     dept_table: np.ndarray  # [centre, j] -> j-th department of the centre (padded -1)
     n_depts: np.ndarray  # [centre] -> number of departments
+    counterparts: np.ndarray  # [department] -> upper-level counterparts it reports to (对口)
     bureau: np.ndarray  # [territorial unit with centre] -> its supervision bureau 督察局
     commission: np.ndarray  # [territorial unit with centre] -> its discipline commission 纪委监委
 
@@ -77,7 +78,7 @@ def routing_tables(g: nx.DiGraph, n_domains: int, residual_name: str = "") -> Ro
         dept_mask=np.zeros(n, np.int64), dept_centre=neg(), dept_group=neg(),
         owner=np.full((n, max(n_domains, 1)), -1, np.int64), centre_depts={}, residual=neg(),
         authority=np.zeros(n), dept_table=np.zeros((n, 0), np.int64), n_depts=np.zeros(n, np.int64),
-        bureau=neg(), commission=neg(),
+        counterparts=np.zeros(n), bureau=neg(), commission=neg(),
     )
     domains = g.graph.get("domains", "").split(",") if g.graph.get("domains") else []
     dom_index = {d: i for i, d in enumerate(domains)}
@@ -116,6 +117,7 @@ def routing_tables(g: nx.DiGraph, n_domains: int, residual_name: str = "") -> Ro
                     mask |= 1 << dom_index[dom]
             t.dept_mask[u] = mask
             t.dept_group[u] = int(d.get("group", u))
+            t.counterparts[u] = float(d.get("counterparts", 1))
     # solver table, filled top-down through parents
     terr = [u for u, d in g.nodes(data=True) if d["kind"] in TERRITORIAL]
     depth = {}
