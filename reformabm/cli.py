@@ -91,7 +91,8 @@ def cmd_run(args: argparse.Namespace) -> int:
 
     overrides = parse_sets(args.set or [])
     t0 = time.perf_counter()
-    model = ReformModel(args.scenario, rng=args.seed_value(), days=args.days, overrides=overrides)
+    model = ReformModel(args.scenario, rng=args.seed_value(), days=args.days, overrides=overrides,
+                        reforms=args.reform or [])
     show = not args.quiet and sys.stderr.isatty() and model.days * model.spec.residents.population > 5e7
     if show:
         from tqdm import tqdm
@@ -112,6 +113,57 @@ def cmd_run(args: argparse.Namespace) -> int:
         if args.out:
             print(f"outputs written to {args.out}/ (summary.json, timeseries.parquet, "
                   "issues.parquet, events.parquet, org_graph.graphml)")
+    return 0
+
+
+def parse_seeds(text: str) -> list[int]:
+    """``"1..30"`` or ``"1,2,5"`` into a list of seeds."""
+    from reformabm.errors import ReformabmError
+
+    try:
+        if ".." in text:
+            a, b = text.split("..", 1)
+            seeds = list(range(int(a), int(b) + 1))
+        else:
+            seeds = [int(x) for x in text.split(",") if x.strip()]
+    except ValueError:
+        raise ReformabmError(f"--seeds `{text}`: expected A..B or a comma-separated list of integers") from None
+    if not seeds or min(seeds) < 0:
+        raise ReformabmError(f"--seeds `{text}`: expected at least one seed >= 0")
+    return seeds
+
+
+def cmd_compare(args: argparse.Namespace) -> int:
+    """``reformabm compare``: counterfactual twins with paired effects and 95 % CIs."""
+    from reformabm.compare import compare, effects_table
+
+    overrides = parse_sets(args.set or [])
+    seeds = parse_seeds(args.seeds)
+    result = compare(args.scenario, args.reform, seeds=seeds, days=args.days, overrides=overrides,
+                     workers=args.workers)
+    table = effects_table(result)
+    print(f"reformabm compare: {args.scenario}, reform {' + '.join(args.reform)}, "
+          f"{len(seeds)} paired seeds, {result.days} days")
+    print(table.to_string(index=False, float_format=lambda x: f"{x:.4g}"))
+    if args.out:
+        from reformabm.compare import write_comparison
+
+        write_comparison(result, args.out)
+        print(f"written to {args.out}/ (effects.csv, effects.parquet, runs.parquet, effects.png)")
+    return 0
+
+
+def cmd_reforms(args: argparse.Namespace) -> int:
+    """``reformabm reforms``."""
+    import dataclasses
+
+    from reformabm.reforms import REGISTRY
+
+    for name, cls in sorted(REGISTRY.items()):
+        params = ", ".join(f"{f.name}={f.default if f.default is not dataclasses.MISSING else f.default_factory()!r}"
+                           for f in dataclasses.fields(cls))
+        print(f"{name:<26} {cls.label_zh}  [{cls.seed_paper}]  {params}")
+        print(f"    {(cls.__doc__ or '').strip().splitlines()[0]}")
     return 0
 
 
@@ -147,8 +199,22 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--out", type=Path, default=None, help="directory for the outputs")
     run.add_argument("--set", action="append", metavar="PATH=VALUE",
                      help="override a scenario parameter, e.g. --set centre.authority=0.8 (repeatable)")
+    run.add_argument("--reform", action="append", metavar="NAME[:K=V,...]@DAY",
+                     help="schedule a reform, e.g. --reform remove_layer:layer=township@180 (repeatable)")
     run.add_argument("--quiet", action="store_true", help="print nothing")
     run.set_defaults(func=cmd_run)
+    cmp_ = sub.add_parser("compare", help="paired with/without-reform runs on common random numbers")
+    cmp_.add_argument("scenario", help="scenario name or .toml path")
+    cmp_.add_argument("--reform", action="append", required=True, metavar="NAME[:K=V,...]@DAY",
+                      help="the reform schedule to evaluate (repeatable)")
+    cmp_.add_argument("--seeds", default="1..10", help="seeds, e.g. 1..30 or 1,2,5 (default 1..10)")
+    cmp_.add_argument("--days", type=int, default=None, help="days per run (default: the scenario's)")
+    cmp_.add_argument("--set", action="append", metavar="PATH=VALUE", help="override a parameter (both arms)")
+    cmp_.add_argument("--workers", type=int, default=1, help="parallel processes (default 1)")
+    cmp_.add_argument("--out", type=Path, default=None, help="directory for effects.csv/.parquet and a figure")
+    cmp_.set_defaults(func=cmd_compare)
+    rf = sub.add_parser("reforms", help="list the reforms and their parameters")
+    rf.set_defaults(func=cmd_reforms)
     sc = sub.add_parser("scenarios", help="list the shipped scenarios")
     sc.set_defaults(func=cmd_scenarios)
     pa = sub.add_parser("params", help="list every behavioural parameter with unit and source")
@@ -178,6 +244,9 @@ def main(argv: list[str] | None = None) -> int:
     except ReformabmError as exc:
         print(f"reformabm: error: {exc}", file=sys.stderr)
         return 2
+    except BrokenPipeError:  # e.g. `reformabm params | head`
+        sys.stderr.close()
+        return 0
     except KeyboardInterrupt:
         print("reformabm: interrupted", file=sys.stderr)
         return 130

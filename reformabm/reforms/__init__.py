@@ -8,7 +8,7 @@ from reformabm.reforms.ledger import SecretaryLedger
 from reformabm.reforms.merge_departments import MergeDepartments
 from reformabm.reforms.middle_layer import AddMiddleLayer, MiddleLayerRule
 from reformabm.reforms.participation import ThreeLineContacts
-from reformabm.reforms.platform import DigitalPlatform
+from reformabm.reforms.digital_platform import DigitalPlatform
 from reformabm.reforms.remove_layer import RemoveLayer
 from reformabm.reforms.rule_growth import RuleGrowth
 from reformabm.reforms.supervision import TimeLimitedSupervision

@@ -45,12 +45,12 @@ def insert_middle_layer(
     Examples
     --------
     >>> g = nx.DiGraph(next_id=5)
-    >>> g.add_nodes_from([(0, {"kind": "city", "staff": 0.0})] +
+    >>> g.add_nodes_from([(0, {"kind": "city", "staff": 0.0, "name": "city 0"})] +
     ...                  [(i, {"kind": "village", "staff": 1.0}) for i in range(1, 5)])
     >>> for i in range(1, 5):
     ...     g.add_edge(0, i, kind="command"); g.add_edge(i, 0, kind="report")
     >>> h, _ = insert_middle_layer(g, [0], 2, 0.0, "area")
-    >>> sorted(v for v in h.successors(0)), [sorted(h.successors(a)) for a in (5, 6)]
+    >>> territorial_children(h, 0), [sorted(territorial_children(h, a)) for a in (5, 6)]
     ([5, 6], [[1, 2], [3, 4]])
     """
     h = copy_graph(g)

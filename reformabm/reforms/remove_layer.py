@@ -2,8 +2,9 @@
 
 The units of the layer disappear; their subordinates (villages/communities) are attached to
 the unit above; ``reassign_share`` of the layer's staff is reassigned to the departments of
-the centre above (the rest is cut: Longgang runs on about 40 % of a comparable county's
-staff, 004); issues the removed units held are handed over to the unit above.
+the centre above and ``to_villages_share`` down to the subordinates (communities) it had;
+the rest is cut (Longgang runs on about 40 % of a comparable county's staff, 004). Issues
+the removed units held are handed over to the unit above.
 """
 
 from __future__ import annotations
@@ -32,7 +33,9 @@ def _departments_of(g: nx.DiGraph, unit: int) -> list[int]:
     return []
 
 
-def remove_layer(g: nx.DiGraph, layer: str, reassign_share: float) -> tuple[nx.DiGraph, dict[int, int], float]:
+def remove_layer(
+    g: nx.DiGraph, layer: str, reassign_share: float, to_villages_share: float = 0.0,
+) -> tuple[nx.DiGraph, dict[int, int], float]:
     """Return ``g`` without ``layer`` (new graph), the successors, and the staff reassigned.
 
     Examples
@@ -53,10 +56,13 @@ def remove_layer(g: nx.DiGraph, layer: str, reassign_share: float) -> tuple[nx.D
     for v in victims:
         parent = command_parent(h, v)
         assert parent is not None
-        for child in territorial_children(h, v):
+        kids = territorial_children(h, v)
+        down = float(h.nodes[v].get("staff", 0.0)) * to_villages_share
+        for child in kids:
             h.add_edge(parent, child, kind=EdgeKind.COMMAND.value)
             h.add_edge(child, parent, kind=EdgeKind.REPORT.value)
             h.nodes[child]["reparented_from"] = int(v)
+            h.nodes[child]["staff"] = float(h.nodes[child].get("staff", 0.0) + down / len(kids))
         share = float(h.nodes[v].get("staff", 0.0)) * reassign_share
         moved += share
         depts = _departments_of(h, parent)
@@ -83,15 +89,18 @@ class RemoveLayer(Reform):
     seed_paper = "004"
 
     layer: str = "township"
-    reassign_share: float = 0.4
+    reassign_share: float = 0.25
+    to_villages_share: float = 0.15
 
     def validate(self) -> None:
         """Check the layer name and the share."""
         if self.layer not in {lv.value for lv in LevelName}:
             raise ReformError(f"remove_layer: layer = '{self.layer}' is not a level name; expected one of "
                               f"{[lv.value for lv in LevelName]}")
-        if not 0.0 <= self.reassign_share <= 1.0:
-            raise ReformError(f"remove_layer: reassign_share = {self.reassign_share}: expected 0..1")
+        if not (0.0 <= self.reassign_share and 0.0 <= self.to_villages_share
+                and self.reassign_share + self.to_villages_share <= 1.0):
+            raise ReformError(f"remove_layer: reassign_share = {self.reassign_share}, to_villages_share = "
+                              f"{self.to_villages_share}: expected non-negative shares summing to at most 1")
 
     def check(self, g: nx.DiGraph, spec: Scenario) -> None:
         """The layer must exist, be neither grids nor the top, and run no centres."""
@@ -112,5 +121,5 @@ class RemoveLayer(Reform):
 
     def transform_graph(self, g: nx.DiGraph, spec: Scenario) -> tuple[nx.DiGraph, dict[int, int]]:
         """Remove the layer."""
-        h, succ, _ = remove_layer(g, self.layer, self.reassign_share)
+        h, succ, _ = remove_layer(g, self.layer, self.reassign_share, self.to_villages_share)
         return h, succ
