@@ -219,6 +219,9 @@ def build_parser() -> argparse.ArgumentParser:
     sc.set_defaults(func=cmd_scenarios)
     pa = sub.add_parser("params", help="list every behavioural parameter with unit and source")
     pa.set_defaults(func=cmd_params)
+    from reformabm.experiments.cli import add_parsers
+
+    add_parsers(sub)  # sweep, sensitivity
     return parser
 
 

@@ -58,7 +58,7 @@ DAILY_KEYS = [
     "yellow", "red", "supervision_cases", "discipline_cases", "extensions", "formal_closures",
     "reopened", "held_closures", "effort_staff_days", "rules", "rule_overhead_share",
     "campaign_active", "grid_time_lost_share", "pressure_mean", "strain_mean", "trust",
-    "reform",
+    "reform", "closed_by_departments",
     *[f"utilisation_{k.value}" for k in UTILISATION_KINDS],
 ]
 
@@ -112,6 +112,7 @@ class Metrics:
         self.daily_held: list[int] = []
         self.daily_effort: list[float] = []
         self._closed_today = self._on_time_today = self._held_today = 0
+        self._dept_closed_today = 0
         self.window = 30
 
     # ---- updates ----------------------------------------------------------------------------
@@ -135,6 +136,7 @@ class Metrics:
         self.ttc_hist += np.bincount(ttc, minlength=_MAX_DAYS + 1)
         by_dept = model.tables.kind[s.solver[ids]] == KIND_CODES[NodeKind.DEPARTMENT]
         self.closed_by_dept += int(by_dept.sum())
+        self._dept_closed_today += int(by_dept.sum())
         self.closed_by_dept_leader += int((by_dept & s.needed_leader[ids]).sum())
 
     def end_day(self, model: ReformModel) -> None:
@@ -201,7 +203,9 @@ class Metrics:
             "pressure_mean": float(wl.unit_pressure()[t.active].mean()),
             "strain_mean": float(wl.strain[t.active].mean()),
             "reform": "+".join(model._reforms_today),
+            "closed_by_departments": self._dept_closed_today,
         }
+        self._dept_closed_today = 0
         for k in UTILISATION_KINDS:
             code = KIND_CODES[k]
             today[f"utilisation_{k.value}"] = _nan_div(work[code], cap[code])

@@ -383,6 +383,11 @@ class ReformModel(mesa.Model):
             "hops_mean": float(s.hops[:created].mean()) if created else float("nan"),
             "bounces_mean": float(s.bounces[:created].mean()) if created else float("nan"),
             "issue_events": self.events.count,
+            "found_by_contacts": m.contact_found,
+            "self_resolved": m.self_resolved,
+            "ledger_entries": m.ledger_entries,
+            "complaints": m.complaints,
+            "handed_over": m.handed_over,
             "reforms_applied": [f"{r['name']}@{r['day']}" for r in self.reforms_applied],
         }
         for k in LEVELS:

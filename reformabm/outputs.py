@@ -60,6 +60,7 @@ def issue_frame(model: ReformModel) -> pd.DataFrame:
         "needed_leader": s.needed_leader[sl],
         "formal_closure": s.formal_closure[sl],
         "reopened_from": _nullable(s.reopened_from[sl], s.reopened_from[sl] < 0, "Int64"),
+        "complaint_of": _nullable(s.complaint_of[sl], s.complaint_of[sl] < 0, "Int64"),
         "blamed_level": _nullable(s.blamed_level[sl], s.blamed_level[sl] < 0, "Int8"),
         "n_domains": s.n_domains[sl],
         "known_day": _nullable(known, known < 0, "Int32"),

@@ -97,8 +97,9 @@ def move(
     if delay is None:
         delay = model.hop_delay if hop else 0
     s.ready_day[ids] = day + delay
-    if stage == Stage.AT_UNIT:
-        _track_lowest(model, ids)
+    at_unit = s.stage[ids] == Stage.AT_UNIT
+    if at_unit.any():
+        _track_lowest(model, ids[at_unit])
     if hop:
         s.hops[ids] += 1
         p = model.distortion_per_hop
@@ -150,7 +151,11 @@ def solve(model: ReformModel, ids: np.ndarray) -> None:
     s.failed[ids] = formal | (model.rng.random(len(ids)) < model.spec.process.solve_failure)
     model.events.record(EventKind.SOLVED, ids, model.day, s.holder[ids])
     if model.spec.process.closed_loop:
-        move(model, ids, s.grid[ids], Stage.CONFIRM, None, hop=False, delay=model.hop_delay)
+        # the grid worker checks at once what it fixed itself; others after a hand-over's delay
+        own = s.holder[ids] == s.grid[ids]
+        move(model, ids[own], s.grid[ids[own]], Stage.CONFIRM, None, hop=False, delay=0)
+        far = ids[~own]
+        move(model, far, s.grid[far], Stage.CONFIRM, None, hop=False, delay=model.hop_delay)
     else:
         close(model, ids)
 

@@ -475,6 +475,10 @@ class Scenario(_Section):
             raise ValueError(f"levels: the top level ({ordered[-1].name}) must have count = 1")
         if not ordered[-1].centre:
             raise ValueError(f"levels: the top level ({ordered[-1].name}) must have centre = true")
+        grid = self.level(LevelName.GRID)
+        if grid is not None and grid.staff <= 0:
+            raise ValueError("levels: grid has staff = 0; grid workers are needed to patrol and confirm "
+                             "closures (expected staff > 0)")
         for lv in ordered:
             if lv.name != LevelName.GRID and not lv.centre and lv.staff <= 0 and lv.name != LevelName.AREA:
                 raise ValueError(f"levels: {lv.name} has no centre and staff = 0: it could solve nothing")

@@ -79,7 +79,7 @@ def latent_phase(model: ReformModel) -> None:
         model.metrics.reported += len(reported)
         ledger = np.zeros(len(reported), bool)
         if model.spec.leaders.ledger:
-            ledger = (s.level[reported] >= 3) & (s.draw2[reported] < model.spec.leaders.ledger_share)
+            ledger = (s.level[reported] >= 3) & (model.rng.random(len(reported)) < model.spec.leaders.ledger_share)
         to_ledger(model, reported[ledger])
         rest = reported[~ledger]
         move(model, rest, model.tables.intake[s.grid[rest]], Stage.AT_CENTRE, EventKind.REPORTED,

@@ -52,7 +52,10 @@ def leader_act(model: ReformModel, ids: np.ndarray) -> None:
     model.events.record(EventKind.COORDINATED, ids, model.day, s.holder[ids])
     ledger = s.channel[ids] == Channel.LEDGER
     if ledger.any():
-        s.supervised[ids[ledger]] = True
+        led = ids[ledger]
+        s.supervised[led] = True  # pressed until closed; discipline only after its own deadline
+        s.supervision_deadline[led] = np.maximum(s.deadline_day[led], model.day) + (
+            model.spec.accountability.supervision_days)
     target = t.solver[s.grid[ids], s.level[ids]]
     down = ledger & (target != home)
     if down.any():

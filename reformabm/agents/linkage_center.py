@@ -74,10 +74,13 @@ def dispatch(model: ReformModel, ids: np.ndarray, centres: np.ndarray, *, coordi
     if wrong.any():
         c = centres[wrong]
         nd = t.n_depts[c]
-        j = np.minimum((model.rng.random(len(c)) * nd).astype(np.int64), nd - 1)
-        pick = t.dept_table[c, j]
-        pick = np.where(pick == lead[wrong], t.dept_table[c, (j + 1) % nd], pick)
-        lead[wrong] = pick
+        right = (t.dept_table[c] == lead[wrong][:, None]).argmax(axis=1)
+        has_right = (t.dept_table[c] == lead[wrong][:, None]).any(axis=1)
+        # a uniformly chosen department other than the right one
+        others = np.where(has_right, nd - 1, nd)
+        j = np.minimum((model.rng.random(len(c)) * others).astype(np.int64), others - 1)
+        j = np.where(has_right & (j >= right), j + 1, j)
+        lead[wrong] = t.dept_table[c, j]
     s.misrouted[ids] = wrong
     s.distorted[ids] = False
     model.metrics.dispatches += len(ids)

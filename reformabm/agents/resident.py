@@ -107,8 +107,11 @@ def resident_reports(model: ReformModel, ids: np.ndarray, u: np.ndarray, p_disco
 def experience(model: ReformModel, residents: np.ndarray, scores: np.ndarray) -> None:
     """Residents update satisfaction (满意度) and trust (信任) from experiences scored 0-1.
 
-    Each experience moves satisfaction towards its score by ``satisfaction_rate`` and trust
-    by ``trust_rate`` (several experiences of one agent on one day compound).
+    An experience moves the experiencing person's satisfaction towards its score by
+    ``satisfaction_rate`` and trust by ``trust_rate``; an agent standing for ``P`` people holds
+    their average, which therefore moves by the rate divided by ``P`` (several experiences of
+    one agent on one day compound). This keeps per-capita dynamics independent of
+    ``people_per_agent``.
     """
     if len(residents) == 0:
         return
@@ -118,8 +121,9 @@ def experience(model: ReformModel, residents: np.ndarray, scores: np.ndarray) ->
     hit = np.flatnonzero(cnt)
     mean = np.bincount(residents, weights=scores, minlength=n)[hit] / cnt[hit]
     k = cnt[hit]
-    a_s = 1.0 - (1.0 - r.satisfaction_rate) ** k
-    a_t = 1.0 - (1.0 - r.trust_rate) ** k
+    people = np.maximum(model.resident_population[hit], 1.0)
+    a_s = 1.0 - (1.0 - r.satisfaction_rate / people) ** k
+    a_t = 1.0 - (1.0 - r.trust_rate / people) ** k
     model.satisfaction[hit] += a_s * (mean - model.satisfaction[hit])
     model.trust[hit] += a_t * (mean - model.trust[hit])
 
@@ -158,7 +162,7 @@ def schedule_comebacks(model: ReformModel, ids: np.ndarray) -> None:
     if len(ids) == 0:
         return
     mean = model.spec.accountability.reopen_delay_days
-    due = model.day + 1 + model.rng.geometric(min(1.0, 1.0 / mean), size=len(ids))
+    due = model.day + model.rng.geometric(min(1.0, 1.0 / mean), size=len(ids))  # mean: `mean` days
     model.comeback_ids = np.concatenate([model.comeback_ids, ids])
     model.comeback_due = np.concatenate([model.comeback_due, due])
 
@@ -182,7 +186,9 @@ def comebacks_phase(model: ReformModel) -> np.ndarray:
     ids = s.add(len(old), created_day=model.day, reopened_from=old, stage=Stage.LATENT, **copy)
     model.events.record(EventKind.CREATED, ids, model.day, s.grid[ids])
     res = s.resident[ids]
-    model.trust[res] *= 1.0 - model.spec.residents.trust_loss_reopen
+    # the person who sees it come back loses this share of trust; the agent's average, 1/P of it
+    loss = model.spec.residents.trust_loss_reopen / np.maximum(model.resident_population[res], 1.0)
+    np.multiply.at(model.trust, res, 1.0 - loss)
     experience(model, res, np.zeros(len(ids)))
     model.metrics.reopened += len(ids)
     from reformabm.routing import make_known, move

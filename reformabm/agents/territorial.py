@@ -2,7 +2,7 @@
 
 A territorial unit solves the issues whose required level its rank covers, with its own
 staff-days, and passes the rest on: one level up at a time (上报), or, with the digital
-platform's level pass-through (五级穿透), straight to the unit of the right level. A unit
+platform's level pass-through (五层贯通), straight to the unit of the right level. A unit
 running a linkage centre receives issues through its centre. Quasi-layer units (片区 /
 治理单元) have no authority to solve: they only pass issues on.
 """

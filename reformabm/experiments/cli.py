@@ -1,0 +1,97 @@
+"""The ``reformabm sweep`` and ``reformabm sensitivity`` commands (wiring only).
+
+Registered by :func:`reformabm.cli.build_parser` through :func:`add_parsers`; the work is in
+:mod:`reformabm.experiments`. Errors are ``ReformabmError``s: ``reformabm.cli.main`` turns them
+into exit status 2 and a one-paragraph message.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import Any
+
+__all__ = ["add_parsers", "cmd_sweep", "cmd_sensitivity"]
+
+
+def cmd_sweep(args: argparse.Namespace) -> int:
+    """``reformabm sweep FILE --out DIR``."""
+    from reformabm.experiments.design import SweepError, load_sweep
+    from reformabm.experiments.executors import default_workers, make_executor
+    from reformabm.experiments.runner import SweepOptions, sweep
+
+    design = load_sweep(args.file)
+    if args.chunk_size is not None and args.chunk_size < 1:
+        raise SweepError(f"--chunk-size {args.chunk_size}: expected at least 1")
+    workers = args.workers or (1 if args.backend == "sequential" else default_workers())
+    where = f"scheduler {args.scheduler}" if args.scheduler else f"{workers} worker(s)"
+    say = (lambda *a: None) if args.quiet else (lambda *a: print(*a, flush=True))
+    say(f"sweep {design.name}: {design.kind} design, {design.n_points} points x "
+        f"{design.replications} replication(s) = {design.n_runs} runs of {design.days} days on "
+        f"scenario '{design.scenario.scenario.name}'; {args.backend} backend, {where}")
+    if args.dry_run:
+        return 0
+    opts = SweepOptions(chunk_size=args.chunk_size or 0, retry_failed=args.retry_failed,
+                        progress=not args.quiet and sys.stderr.isatty())
+    text = Path(args.file).read_text(encoding="utf-8")
+    try:
+        with make_executor(args.backend, workers=None if args.scheduler else workers,
+                           scheduler=args.scheduler) as ex:
+            report = sweep(design, args.out, ex, opts, sweep_text=text)
+    except KeyboardInterrupt:
+        print(f"reformabm: interrupted; finished chunks are stored in {args.out}/; run the same "
+              "command again to resume", file=sys.stderr)
+        return 130
+    say(f"{report.stored} of {report.total} runs stored in {args.out}/ "
+        f"({report.already} before, {report.done_now} now in {report.wall_time:.1f} s); "
+        f"{report.failed_total} failed")
+    if report.failed_total:
+        say("  failed runs keep status 'failed' and their error in the runs table; rerun them "
+            "with --retry-failed")
+    say(f"  load them with: reformabm.experiments.load('{args.out}')")
+    return 0
+
+
+def cmd_sensitivity(args: argparse.Namespace) -> int:
+    """``reformabm sensitivity DIR``."""
+    from reformabm.experiments.sensitivity import analyze, format_table, plot_indices
+
+    table = analyze(args.dir, args.metric or None)
+    a = table.attrs
+    print(f"{a['method']} indices from {a['n_points']} points x {a['replications']} "
+          f"replication(s) ({a['runs']} runs stored, {a['failed']} failed); outputs averaged "
+          "over replications")
+    print(format_table(table))
+    if not args.no_plot and len(table):
+        out = Path(args.dir) / f"sensitivity_{a['method']}.png"
+        table.to_csv(out.with_suffix(".csv"), index=False)
+        plot_indices(table, out)
+        print(f"written {out} and {out.with_suffix('.csv')}")
+    return 0
+
+
+def add_parsers(sub: Any) -> None:
+    """Register ``sweep`` and ``sensitivity`` on the ``reformabm`` subparsers."""
+    sw = sub.add_parser("sweep", help="run (or resume) a parameter sweep from a sweep file")
+    sw.add_argument("file", type=Path, help="sweep file (.toml), see docs/sweeps.md")
+    sw.add_argument("--out", type=Path, required=True,
+                    help="output directory (rerun with the same --out to resume)")
+    sw.add_argument("--workers", type=int, default=None,
+                    help="worker processes (default: this machine's cores)")
+    sw.add_argument("--backend", choices=["local", "dask", "sequential"], default="local",
+                    help="local process pool (default), Dask, or this process")
+    sw.add_argument("--scheduler", metavar="ADDRESS", default=None,
+                    help="Dask scheduler address, e.g. tcp://10.0.0.5:8786 (dask backend)")
+    sw.add_argument("--chunk-size", type=int, default=None,
+                    help="runs per task (default: from the sweep size and workers)")
+    sw.add_argument("--retry-failed", action="store_true", help="rerun the runs stored as failed")
+    sw.add_argument("--dry-run", action="store_true", help="validate and print the design size only")
+    sw.add_argument("--quiet", action="store_true", help="print nothing but errors")
+    sw.set_defaults(func=cmd_sweep)
+    se = sub.add_parser("sensitivity", help="Sobol or Morris indices of a sweep's results (SALib)")
+    se.add_argument("dir", type=Path, help="a sweep's output directory")
+    se.add_argument("--metric", action="append", metavar="NAME",
+                    help="summary metric to analyse (repeatable; 'all' for every one)")
+    se.add_argument("--no-plot", action="store_true", help="do not write the bar chart and CSV")
+    se.set_defaults(func=cmd_sensitivity)

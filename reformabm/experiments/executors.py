@@ -1,0 +1,148 @@
+"""Backends of a sweep behind one small interface: a ``concurrent.futures.Executor``.
+
+=============  ==============================================================================
+``local``      a process pool over this machine's cores (default; no server needed)
+``dask``       Dask distributed: ``Client(scheduler).get_executor()`` for an existing cluster
+               (``--scheduler tcp://host:port``), else a ``LocalCluster`` on 127.0.0.1
+``sequential`` this process, one chunk after another (debugging, profiling, notebooks)
+=============  ==============================================================================
+
+:func:`make_executor` is a context manager that starts the backend and shuts it down (and a
+``LocalCluster`` it started) on exit. Any other ``Executor`` can be passed to
+:func:`~reformabm.experiments.sweep` directly (EMA workbench's lesson: the evaluator is swapped
+without touching the model or the experiment).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import multiprocessing
+import os
+import sys
+from collections.abc import Iterator
+from concurrent.futures import Executor, Future, ProcessPoolExecutor
+from typing import Any
+
+from reformabm.experiments.design import SweepError
+
+__all__ = ["BACKENDS", "SequentialExecutor", "make_executor", "default_workers", "executor_workers"]
+
+BACKENDS = ("local", "dask", "sequential")
+
+
+class SequentialExecutor(Executor):
+    """Run each submitted call at once, in this process (a completed Future is returned)."""
+
+    def submit(self, fn: Any, /, *args: Any, **kwargs: Any) -> Future:
+        """Call ``fn(*args, **kwargs)`` now; return a Future holding its result or exception."""
+        fut: Future = Future()
+        try:
+            fut.set_result(fn(*args, **kwargs))
+        except BaseException as exc:
+            if not isinstance(exc, Exception):
+                raise
+            fut.set_exception(exc)
+        return fut
+
+
+def default_workers() -> int:
+    """The cores this process may use."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # macOS, Windows
+        return os.cpu_count() or 1
+
+
+def executor_workers(executor: Executor) -> int:
+    """How many tasks ``executor`` runs at once (best effort; 1 if unknown)."""
+    n = getattr(executor, "_max_workers", None)
+    if n:
+        return int(n)
+    client = getattr(executor, "_client", None)
+    if client is not None:
+        try:
+            return max(1, sum(client.nthreads().values()))
+        except Exception:  # noqa: BLE001 (a cluster still scaling up)
+            return 1
+    return 1
+
+
+def _mp_context() -> Any:
+    """A start method safe with threads (tqdm, dask) and fast: forkserver on POSIX."""
+    if sys.platform == "win32":
+        return multiprocessing.get_context("spawn")
+    ctx = multiprocessing.get_context("forkserver")
+    ctx.set_forkserver_preload(["reformabm.experiments.runner"])
+    return ctx
+
+
+@contextlib.contextmanager
+def make_executor(backend: str = "local", workers: int | None = None,
+                  scheduler: str | None = None) -> Iterator[Executor]:
+    """Start a backend; yield its executor; shut it down on exit.
+
+    Parameters
+    ----------
+    backend : {"local", "dask", "sequential"}
+    workers : int, optional
+        Worker processes (local, or a LocalCluster's workers); default: this machine's cores.
+        Ignored with ``scheduler``: the cluster has the workers it has.
+    scheduler : str, optional
+        Address of a running Dask scheduler (``tcp://host:8786``); dask backend only.
+
+    Raises
+    ------
+    SweepError
+        Unknown backend, bad worker count, Dask not installed or the scheduler unreachable.
+    """
+    if backend not in BACKENDS:
+        raise SweepError(f"--backend {backend!r}: expected one of {list(BACKENDS)}")
+    if workers is not None and workers < 1:
+        raise SweepError(f"--workers {workers}: expected at least 1")
+    if scheduler and backend != "dask":
+        raise SweepError(f"--scheduler {scheduler}: only the dask backend takes a scheduler "
+                         "(add --backend dask)")
+    n = workers or default_workers()
+    if backend == "sequential":
+        yield SequentialExecutor()
+    elif backend == "local":
+        ex = ProcessPoolExecutor(max_workers=n, mp_context=_mp_context())
+        try:
+            yield ex
+        finally:
+            ex.shutdown(wait=True, cancel_futures=True)
+    else:
+        with _dask_executor(n, scheduler) as ex:
+            yield ex
+
+
+@contextlib.contextmanager
+def _dask_executor(n: int, scheduler: str | None) -> Iterator[Executor]:
+    try:
+        from distributed import Client, LocalCluster
+    except ImportError:
+        raise SweepError("the dask backend needs Dask distributed: pip install 'reformabm[dask]' "
+                         "(or use --backend local)") from None
+    cluster = None
+    try:
+        if scheduler:
+            client = Client(scheduler, timeout="20s")
+        else:
+            cluster = LocalCluster(host="127.0.0.1", dashboard_address=None, n_workers=n,
+                                   threads_per_worker=1, processes=True,
+                                   silence_logs=logging.ERROR)
+            client = Client(cluster)
+    except (OSError, TimeoutError, ValueError) as exc:
+        if cluster is not None:
+            cluster.close()
+        where = f"the Dask scheduler at {scheduler}" if scheduler else "a local Dask cluster"
+        raise SweepError(f"cannot connect to {where}: {exc}") from None
+    try:
+        # Each task carries its runs' ids and seeds, so tasks are never equal; pure=False also
+        # spares Dask hashing the (large) scenario in every task's arguments.
+        yield client.get_executor(pure=False)
+    finally:
+        client.close()
+        if cluster is not None:
+            cluster.close()
