@@ -75,8 +75,9 @@ SUMMARY_ROWS = [
 ]
 
 
-def print_summary(summary: dict[str, Any], wall: float, file=sys.stdout) -> None:
-    """Print the readable summary table of a run."""
+def print_summary(summary: dict[str, Any], wall: float, file=None) -> None:
+    """Print the readable summary table of a run (to ``file``, default: the current stdout)."""
+    file = file or sys.stdout
     print(f"reformabm run: scenario {summary['scenario']}, seed {summary['seed']}, "
           f"{summary['days']} days, population {summary['population']:,} ({wall:.2f} s)", file=file)
     width = max(len(label) for _, label in SUMMARY_ROWS)
@@ -222,6 +223,11 @@ def build_parser() -> argparse.ArgumentParser:
     from reformabm.experiments.cli import add_parsers
 
     add_parsers(sub)  # sweep, sensitivity
+    from reformabm.viz.launch import add_viz_arguments, cmd_viz
+
+    vz = sub.add_parser("viz", help="open the browser visualisation (SolaraViz; needs the viz extra)")
+    add_viz_arguments(vz)
+    vz.set_defaults(func=cmd_viz)
     return parser
 
 

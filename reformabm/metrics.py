@@ -7,8 +7,10 @@ metrics cost O(units + histogram), never a scan of all issues. Definitions (see 
 - ``on_time_rate``: share of closed issues closed by their deadline (``process.deadline_days``
   by required level, counted from the day the issue became known).
 - ``days_to_close_*``: days from becoming known to closure, over closed issues.
-- ``coordination_dependence`` (高位协调依赖): share of the issues closed by departments that
-  needed the leader's coordination.
+- ``coordination_dependence`` (高位协调依赖): share of department-track issues that needed the
+  leader's coordination: (closed by departments after the leader + now waiting for or coming
+  from the leader) / (closed by departments + open on the department track or at the leader).
+  Issues stuck in the leader's queue count, so a scarce leader does not flatter it.
 - ``pushback_rate``: push-backs per dispatch to a department; ``misdispatch_rate``:
   misdispatched returns per dispatch.
 - ``utilisation_<kind>``: staff-days worked / staff-days available, by unit kind.
@@ -59,6 +61,10 @@ DAILY_KEYS = [
     "reopened", "held_closures", "effort_staff_days", "rules", "rule_overhead_share",
     "campaign_active", "grid_time_lost_share", "pressure_mean", "strain_mean", "trust",
     "reform", "closed_by_departments",
+    # run metrics of summary.json that are cheap to keep daily (so mesa.batch_run rows carry them)
+    "issues_created", "issues_closed", "issues_open", "issues_withdrawn", "days_to_close_p50",
+    "days_to_close_p90", "centre_betweenness", "population",
+    *[f"on_time_rate_level_{k}" for k in range(1, 6)], *[f"blame_level_{k}" for k in range(1, 6)],
     *[f"utilisation_{k.value}" for k in UTILISATION_KINDS],
 ]
 
@@ -182,6 +188,7 @@ class Metrics:
             "overdue": overdue,
             "leader_queue": int((st == Stage.AT_LEADER).sum()),
             **self.rates(created),
+            "coordination_dependence": self._coordination_dependence(s, ids, st),
             **model.structure_metrics(),
             "involution_index": self.involution_index(),
             "satisfaction": float((model.satisfaction * pop).sum() / pop.sum()),
@@ -204,6 +211,17 @@ class Metrics:
             "strain_mean": float(wl.strain[t.active].mean()),
             "reform": "+".join(model._reforms_today),
             "closed_by_departments": self._dept_closed_today,
+            "issues_created": created,
+            "issues_closed": self.closed,
+            "issues_open": len(ids),
+            "issues_withdrawn": self.withdrawn,
+            "days_to_close_p50": self.ttc_quantile(0.5),
+            "days_to_close_p90": self.ttc_quantile(0.9),
+            "centre_betweenness": model.centre_betweenness(),
+            "population": model.spec.residents.population,
+            **{f"on_time_rate_level_{k}": _nan_div(self.on_time_level[k], self.closed_level[k]) for k in LEVELS},
+            **{f"blame_level_{k}": (math.nan if v is None else v)
+               for k, v in self.blame_shares(model.spec.accountability.supervision).items()},
         }
         self._dept_closed_today = 0
         for k in UTILISATION_KINDS:
@@ -223,6 +241,12 @@ class Metrics:
             "misdispatch_rate": _nan_div(self.misdispatches, self.dispatches),
             "formal_closure_share": _nan_div(self.formal_closures, self.closed),
         }
+
+    def _coordination_dependence(self, s: Any, ids: np.ndarray, st: np.ndarray) -> float:
+        at_leader = st == Stage.AT_LEADER
+        dept_track = (st == Stage.AT_DEPT) | at_leader
+        open_led = int((dept_track & (s.needed_leader[ids] | at_leader)).sum())
+        return _nan_div(self.closed_by_dept_leader + open_led, self.closed_by_dept + int(dept_track.sum()))
 
     def involution_index(self) -> float:
         """Involution index now (see the module docstring); NaN before day ``2W``."""

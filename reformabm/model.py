@@ -367,6 +367,8 @@ class ReformModel(mesa.Model):
             "issues_withdrawn": m.withdrawn,
             "issues_per_1000_people": 1000 * created / self.spec.residents.population,
             **m.rates(created),
+            "coordination_dependence": m.today.get("coordination_dependence", m.rates(created)[
+                "coordination_dependence"]),
             "days_to_close_p50": m.ttc_quantile(0.5),
             "days_to_close_p90": m.ttc_quantile(0.9),
             **self.structure_metrics(),

@@ -472,7 +472,8 @@ class Scenario(_Section):
                     f"only {lower.count}; every unit needs at least one unit below it"
                 )
         if ordered[-1].count != 1:
-            raise ValueError(f"levels: the top level ({ordered[-1].name}) must have count = 1")
+            raise ValueError(f"levels: the top level ({ordered[-1].name}) has count = {ordered[-1].count}; "
+                             "expected count = 1 (one organisation)")
         if not ordered[-1].centre:
             raise ValueError(f"levels: the top level ({ordered[-1].name}) must have centre = true")
         grid = self.level(LevelName.GRID)
@@ -484,8 +485,11 @@ class Scenario(_Section):
                 raise ValueError(f"levels: {lv.name} has no centre and staff = 0: it could solve nothing")
         centre_levels = {lv.name for lv in ordered if lv.centre}
         dnames = [d.name for d in self.departments]
-        if len(set(dnames)) != len(dnames):
-            raise ValueError("departments: names must be unique")
+        keys = [(d.name, d.level) for d in self.departments]
+        if len(set(keys)) != len(keys):
+            dup = sorted({f"{n}@{lv}" for n, lv in keys if keys.count((n, lv)) > 1})
+            raise ValueError(f"departments: {dup} declared twice; a name may appear once per level "
+                             "(the same name at two levels makes them counterparts 对口)")
         for d in self.departments:
             if d.level not in centre_levels:
                 raise ValueError(
@@ -540,10 +544,10 @@ def available_scenarios() -> dict[str, str]:
 def scenario_path(name_or_path: str | Path) -> Path:
     """Resolve a scenario name (``"teaching"``) or a file path to an existing file."""
     p = Path(name_or_path)
-    if p.suffix == ".toml" or p.exists():
-        if not p.is_file():
-            raise ScenarioError(f"scenario file '{p}' does not exist")
+    if p.is_file():
         return p
+    if p.suffix == ".toml" or len(p.parts) > 1:
+        raise ScenarioError(f"scenario file '{p}' does not exist")
     cand = MODELS_DIR / f"{name_or_path}.toml"
     if cand.is_file():
         return cand
@@ -669,7 +673,14 @@ def _set_path(data: dict, path: str, value: Any) -> None:
             else:
                 node = node[idx]
             continue
+        if not isinstance(node, dict):
+            raise OverrideError(
+                f"override `{path}`: `{part}` is below a value that is not a table"
+                + (" (it is a list: index it, e.g. `levels[township].staff`)" if isinstance(node, list) else "")
+            )
         fields = getattr(schema_cls, "model_fields", None)
+        if schema_cls is None:
+            raise OverrideError(f"override `{path}`: `{part}` is below a value that is not a table")
         if fields is not None and part not in fields:
             raise OverrideError(
                 f"override `{path}`: unknown field `{part}`; expected one of {sorted(fields)}"
@@ -681,8 +692,14 @@ def _set_path(data: dict, path: str, value: Any) -> None:
             node[part] = value
         else:
             if part not in node:
-                node[part] = {}
+                node[part] = [] if schema_cls is not None and _is_list(fields[part].annotation) else {}
             node = node[part]
+
+
+def _is_list(ann: Any) -> bool:
+    import typing
+
+    return typing.get_origin(ann) is list
 
 
 def _inner_model(ann: Any) -> Any:
