@@ -119,7 +119,15 @@ class ReformModel(mesa.Model):
     def _build_schedule(self, reforms: list[Any] | None) -> list[tuple[int, Any]]:
         from reformabm.reforms import check_schedule, parse_reform, schedule_from_scenario
 
-        schedule = schedule_from_scenario(self.spec)
+        # reforms of the scenario file beyond a shortened run are not reached (and reported);
+        # reforms asked for explicitly must fall inside the run
+        schedule = []
+        self.reforms_not_reached: list[str] = []
+        for day, reform in schedule_from_scenario(self.spec):
+            if day > self.days:
+                self.reforms_not_reached.append(f"{reform.name}@{day}")
+            else:
+                schedule.append((day, reform))
         for item in reforms or []:
             if isinstance(item, str):
                 schedule.append(parse_reform(item))
@@ -391,6 +399,7 @@ class ReformModel(mesa.Model):
             "complaints": m.complaints,
             "handed_over": m.handed_over,
             "reforms_applied": [f"{r['name']}@{r['day']}" for r in self.reforms_applied],
+            "reforms_not_reached": list(self.reforms_not_reached),
         }
         for k in LEVELS:
             out[f"on_time_rate_level_{k}"] = (

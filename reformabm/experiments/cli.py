@@ -86,7 +86,8 @@ def add_parsers(sub: Any) -> None:
     sw.add_argument("--chunk-size", type=int, default=None,
                     help="runs per task (default: from the sweep size and workers)")
     sw.add_argument("--retry-failed", action="store_true", help="rerun the runs stored as failed")
-    sw.add_argument("--dry-run", action="store_true", help="validate and print the design size only")
+    sw.add_argument("--dry-run", action="store_true",
+                    help="validate the sweep file and print the design's size only")
     sw.add_argument("--quiet", action="store_true", help="print nothing but errors")
     sw.set_defaults(func=cmd_sweep)
     se = sub.add_parser("sensitivity", help="Sobol or Morris indices of a sweep's results (SALib)")

@@ -14,13 +14,13 @@ length, and which outputs to keep::
 
     [design]
     kind = "morris"              # grid | lhs | sobol | morris | random
-    size = 10                    # trajectories (morris), base samples N (sobol), points (lhs, random),
-                                 # levels per continuous lever (grid)
+    size = 10                    # trajectories (morris), base samples N (sobol),
+                                 # points (lhs, random), levels per continuous lever (grid)
 
     [levers]
     "centre.authority" = { range = [0.1, 0.9] }
     "levels[township].staff" = { values = [1.0, 2.0, 4.0] }
-    "process.pushback_propensity" = { distribution = { name = "triangular", lower = 0.2, mode = 0.5, upper = 0.8 } }
+    "process.distortion_per_hop" = { distribution = { name = "normal", mean = 0.06, sd = 0.02 } }
 
     [levers.reforms.options]     # the reform schedule: named options, each a list of reforms
     none = []
@@ -165,7 +165,8 @@ class DistributionTable(_Table):
         missing = [k for k in need if k not in given]
         extra = sorted(given - set(need))
         if missing or extra:
-            raise ValueError(f"'{self.name}' takes {list(need)}; missing {missing}, unexpected {extra}")
+            raise ValueError(f"'{self.name}' takes {list(need)}; missing {missing}, "
+                             f"unexpected {extra}")
         if "lower" in need and not self.lower < self.upper:  # type: ignore[operator]
             raise ValueError(f"lower = {self.lower} must be below upper = {self.upper}")
         if self.name == "loguniform" and self.lower <= 0:  # type: ignore[operator]
@@ -178,7 +179,7 @@ class DistributionTable(_Table):
         return self
 
     def frozen(self) -> Any:
-        """The scipy.stats frozen distribution."""
+        """Return the scipy.stats frozen distribution."""
         from scipy import stats
 
         p = self
@@ -242,9 +243,11 @@ class LeverTable(_Table):
 
     @model_validator(mode="after")
     def _one(self) -> LeverTable:
-        given = [k for k in ("range", "values", "distribution", "options") if getattr(self, k) is not None]
+        kinds = ("range", "values", "distribution", "options")
+        given = [k for k in kinds if getattr(self, k) is not None]
         if len(given) != 1:
-            raise ValueError(f"give exactly one of range, values, distribution, options (got {given or 'none'})")
+            raise ValueError(f"give exactly one of range, values, distribution, options "
+                             f"(got {given or 'none'})")
         return self
 
 
@@ -252,8 +255,8 @@ class OutputsTable(_Table):
     """``[outputs]``: the summary metrics are always kept; the daily time series optionally."""
 
     timeseries: bool = False
-    every: int = Field(1, ge=1, description="Keep every n-th day of the time series (and the last).")
-    columns: list[str] | None = Field(None, description="Time-series columns to keep (default all).")
+    every: int = Field(1, ge=1, description="Keep every n-th day of the series (and the last).")
+    columns: list[str] | None = Field(None, description="Series columns to keep (default all).")
 
 
 class SweepFile(_Table):
@@ -339,17 +342,17 @@ class Lever:
         return self.from_unit(u), u
 
     def extremes(self) -> list[Any]:
-        """The values to check against the scenario before running (ends and categories)."""
+        """Return the values to check against the scenario before running (ends, categories)."""
         if self.categorical:
             return list(self.categories)
         return self.from_unit(np.array([0.0, 1.0]))
 
     def overrides(self, value: Any) -> dict[str, Any]:
-        """The scenario override for one value of this lever (none for the reforms lever)."""
+        """Return the scenario override for one value (none for the reforms lever)."""
         return {} if self.kind == "options" else {self.name: value}
 
     def reforms(self, value: Any) -> list[str]:
-        """The reform strings of one option of the reforms lever (empty for other levers)."""
+        """Return the reform strings of one option of the reforms lever (others: empty)."""
         return list(self.options[value]) if self.kind == "options" else []
 
 
@@ -429,7 +432,7 @@ class Sweep:
         return hashlib.sha256(blob.encode()).hexdigest()
 
     def points(self) -> pd.DataFrame:
-        """The design: one row per point (``point_id``, each lever's value, ``u:<lever>``).
+        """Return the design: one row per point (``point_id``, lever values, ``u:<lever>``).
 
         Deterministic given the sweep file (the root seed seeds the sampler).
         """
@@ -451,7 +454,7 @@ class Sweep:
         return df
 
     def point_settings(self, row: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
-        """Overrides and reform strings of one point (a row of :meth:`points`)."""
+        """Return the overrides and reform strings of one point (a row of :meth:`points`)."""
         overrides: dict[str, Any] = {}
         reforms: list[str] = []
         for lv in self.levers:
@@ -461,7 +464,7 @@ class Sweep:
         return overrides, reforms
 
     def summary(self) -> dict[str, Any]:
-        """What a store's manifest records about the design (enough for the analysis)."""
+        """Return what a store's manifest records about the design (enough to analyse it)."""
         d = self.spec.design
         return {
             "name": self.name, "kind": str(d.kind), "size": d.size, "levels": d.levels,
@@ -545,12 +548,13 @@ def _salib() -> Any:
         import SALib.sample.morris
         import SALib.sample.sobol
     except ImportError:
-        raise SweepError("sobol and morris designs need SALib: pip install 'reformabm[sa]'") from None
+        raise SweepError("sobol and morris designs need SALib: pip install 'reformabm[sa]'"
+                         ) from None
     return SALib
 
 
 def run_seed(root: int, point_id: int, replication: int, *, common: bool = False) -> int:
-    """The seed of run ``(point_id, replication)`` of a sweep with root seed ``root``.
+    """Return the seed of run ``(point_id, replication)`` of a sweep with root ``root``.
 
     ``numpy.random.SeedSequence(root, spawn_key=(point_id, replication))`` (or
     ``spawn_key=(replication,)`` with common random numbers) gives 64 bits, kept to 63 so the
@@ -569,7 +573,7 @@ def run_seed(root: int, point_id: int, replication: int, *, common: bool = False
 
 
 def salib_problem(sweep: Sweep, *, unit: bool = False) -> dict[str, Any]:
-    """The SALib problem of a sweep's levers.
+    """Return the SALib problem of a sweep's levers.
 
     Parameters
     ----------
@@ -660,24 +664,32 @@ def _field(*parts: Any) -> str:
     return ".".join(_quote(p) for p in parts)
 
 
+_UNION_MEMBERS = {"bool", "int", "float", "str"}
+
+
 def _format_errors(err: ValidationError, source: str) -> str:
-    lines = []
-    for e in err.errors()[:5]:
-        loc = [p for p in e.get("loc", ()) if not (isinstance(p, str) and "[" in p and p.endswith("]")
-                                                   and p.split("[")[0] in {"list", "function-after"})]
+    lines: dict[str, str] = {}
+    for e in err.errors():
+        loc = list(e.get("loc", ()))
+        union = bool(loc) and loc[-1] in _UNION_MEMBERS
+        if union:  # one message for a value that fits none of a union's types
+            loc = loc[:-1]
         path = _field(*loc) if loc else "(file)"
         val = e.get("input")
         shown = "" if isinstance(val, dict) else f" = {val!r}"
         msg = str(e.get("msg", "invalid")).removeprefix("Value error, ")
-        if e.get("type") == "extra_forbidden":
+        if union:
+            msg, shown = "expected a number, a string or a boolean", f" = {val!r}"
+        elif e.get("type") == "extra_forbidden":
             msg = "unknown field (check its spelling; see docs/sweeps.md)"
         elif e.get("type") == "missing":
             msg, shown = "required field is missing", ""
         elif e.get("type") == "enum":
             msg = f"expected one of {[k.value for k in DesignKind]}"
-        lines.append(f"field `{path}`{shown}: {msg}")
-    more = len(err.errors()) - 5
-    return f"{source}: " + "; ".join(lines) + (f" (and {more} more)" if more > 0 else "")
+        lines.setdefault(path, f"field `{path}`{shown}: {msg}")
+    shown_lines = list(lines.values())
+    more = len(shown_lines) - 5
+    return f"{source}: " + "; ".join(shown_lines[:5]) + (f" (and {more} more)" if more > 0 else "")
 
 
 def _load_base(name: str, base_dir: str | Path | None, source: str) -> Scenario:
@@ -727,7 +739,8 @@ def _resolve_lever(key: str, table: LeverTable, scenario: Scenario, days: int, s
     except ReformabmError as exc:
         raise SweepError(f"{source}: field `{where}`: {exc}") from None
     except (KeyError, StopIteration, TypeError, IndexError):
-        raise SweepError(f"{source}: field `{where}`: `{key}` is not a scenario parameter") from None
+        raise SweepError(f"{source}: field `{where}`: `{key}` is not a scenario parameter"
+                         ) from None
     if isinstance(base, (list, dict)) or base is None:
         raise SweepError(f"{source}: field `{where}`: `{path}` is not a scalar parameter "
                          f"(its value is {base!r}); a lever sets one number, flag or name")
@@ -737,7 +750,8 @@ def _resolve_lever(key: str, table: LeverTable, scenario: Scenario, days: int, s
         raise SweepError(f"{source}: field `{where}`: `{path}` is a {dtype}; vary it with "
                          "values = [...]")
     if table.values is not None:
-        vals = [_cast_value(v, dtype, source, _field("levers", key, "values")) for v in table.values]
+        where_values = _field("levers", key, "values")
+        vals = [_cast_value(v, dtype, source, where_values) for v in table.values]
         lever = Lever(name=path, kind="values", dtype=dtype, values=tuple(vals))
     elif table.range is not None:
         lo, hi = table.range
@@ -752,10 +766,12 @@ def _resolve_lever(key: str, table: LeverTable, scenario: Scenario, days: int, s
     spec = {s.path: s for s in parameter_specs()}.get(path)
     for v in lever.extremes():
         if spec is not None and isinstance(v, (int, float)) and not isinstance(v, bool):
-            if spec.lower is not None and v < spec.lower or spec.upper is not None and v > spec.upper:
+            below = spec.lower is not None and v < spec.lower
+            above = spec.upper is not None and v > spec.upper
+            if below or above:
                 raise SweepError(
                     f"{source}: field `{field_name}`: reaches {path} = {v!r}, outside the "
-                    f"parameter's bounds [{spec.lower}, {spec.upper}] ({spec.description})")
+                    f"parameter's bounds [{spec.lower}, {spec.upper}] (see `reformabm params`)")
         _check_scenario(scenario, {path: v}, [], days, seed, source, field_name, build=False)
     return lever
 
@@ -801,8 +817,12 @@ def _check_scenario(scenario: Scenario, overrides: dict[str, Any], reforms: list
             load_scenario(scenario, overrides)
     except ReformabmError as exc:
         shown = ", ".join(f"{k} = {v!r}" for k, v in overrides.items()) or " + ".join(reforms)
+        why = str(exc).replace("field `(file)`: ", "").replace("Value error, ", "")
+        prefix = "scenario (in memory) with overrides " + ", ".join(
+            f"{k}={v!r}" for k, v in overrides.items()) + ": "
+        why = why.removeprefix(prefix)
         raise SweepError(f"{source}: field `{where}`: {shown} does not fit scenario "
-                         f"'{scenario.scenario.name}': {exc}") from None
+                         f"'{scenario.scenario.name}': {why}") from None
 
 
 def _check_design(spec: SweepFile, levers: list[Lever], source: str) -> None:

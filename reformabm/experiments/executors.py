@@ -47,7 +47,7 @@ class SequentialExecutor(Executor):
 
 
 def default_workers() -> int:
-    """The cores this process may use."""
+    """Return the number of cores this process may use."""
     try:
         return len(os.sched_getaffinity(0))
     except AttributeError:  # macOS, Windows
@@ -69,12 +69,34 @@ def executor_workers(executor: Executor) -> int:
 
 
 def _mp_context() -> Any:
-    """A start method safe with threads (tqdm, dask) and fast: forkserver on POSIX."""
+    """Return a start method safe with threads (tqdm, dask) and fast: forkserver on POSIX."""
     if sys.platform == "win32":
         return multiprocessing.get_context("spawn")
     ctx = multiprocessing.get_context("forkserver")
     ctx.set_forkserver_preload(["reformabm.experiments.runner"])
     return ctx
+
+
+def _exit_with_driver(driver: int, interval: float = 1.0) -> None:
+    """Worker initializer: exit when the sweep's driver process is gone (e.g. SIGKILLed).
+
+    Workers forked by the forkserver are not the driver's children, so they would otherwise
+    outlive a killed driver; the resumed sweep starts its own pool.
+    """
+    import threading
+    import time
+
+    def watch() -> None:
+        while True:
+            time.sleep(interval)
+            try:
+                os.kill(driver, 0)
+            except ProcessLookupError:
+                os._exit(1)
+            except PermissionError:  # pid reused by another user's process: the driver is gone
+                os._exit(1)
+
+    threading.Thread(target=watch, name="reformabm-driver-watch", daemon=True).start()
 
 
 @contextlib.contextmanager
@@ -107,7 +129,8 @@ def make_executor(backend: str = "local", workers: int | None = None,
     if backend == "sequential":
         yield SequentialExecutor()
     elif backend == "local":
-        ex = ProcessPoolExecutor(max_workers=n, mp_context=_mp_context())
+        ex = ProcessPoolExecutor(max_workers=n, mp_context=_mp_context(),
+                                 initializer=_exit_with_driver, initargs=(os.getpid(),))
         try:
             yield ex
         finally:
@@ -127,7 +150,7 @@ def _dask_executor(n: int, scheduler: str | None) -> Iterator[Executor]:
     cluster = None
     try:
         if scheduler:
-            client = Client(scheduler, timeout="20s")
+            client = Client(scheduler)  # waits distributed.comm.timeouts.connect (30 s)
         else:
             cluster = LocalCluster(host="127.0.0.1", dashboard_address=None, n_workers=n,
                                    threads_per_worker=1, processes=True,

@@ -245,11 +245,13 @@ def _run(design: Sweep, store: RunStore, executor: Executor, opts: SweepOptions,
     todo = [i for i in range(total) if i not in done]
     if opts.retry_failed:
         todo = sorted(todo + failed["run_id"].astype(int).tolist())
-    report = SweepReport(out=store.out, total=total, already=len(done) - (len(failed) if opts.retry_failed else 0),
-                         todo=len(todo), failed_total=0 if opts.retry_failed else len(failed))
+    redo = len(failed) if opts.retry_failed else 0
+    report = SweepReport(out=store.out, total=total, already=len(done) - redo, todo=len(todo),
+                         failed_total=len(failed) - redo)
     workers = executor_workers(executor)
-    size = opts.chunk_size or design.spec.sweep.chunk_size or max(1, min(50, math.ceil(len(todo) / (8 * workers))))
-    window = opts.max_in_flight or 2 * workers + 1
+    auto = max(1, min(50, math.ceil(len(todo) / (8 * workers))))
+    size = opts.chunk_size or design.spec.sweep.chunk_size or auto
+    sequential = isinstance(executor, SequentialExecutor)  # runs at submit: store each at once
     points = store.points()
     settings = _Settings(design, points)
     store.start_session(runs_to_do=len(todo), workers=workers, chunk_size=size,
@@ -257,21 +259,26 @@ def _run(design: Sweep, store: RunStore, executor: Executor, opts: SweepOptions,
     bar = _progress(opts.progress, total, report.already)
     every = design.spec.outputs.every if design.spec.outputs.timeseries else 0
     cols = tuple(design.spec.outputs.columns) if design.spec.outputs.columns else None
-    pending: set[Future] = set()
+    pending: dict[Future, int] = {}  # future -> submission order
+    submitted = 0
     chunks = _chunks(todo, size)
     try:
         while True:
+            # re-read the worker count: a Dask cluster may still be scaling up
+            window = opts.max_in_flight or (1 if sequential else 2 * executor_workers(executor) + 1)
             while len(pending) < window:
                 ids = next(chunks, None)
                 if ids is None:
                     break
                 runs = tuple(settings.run(i, R, attempts.get(i, 0) + 1) for i in ids)
                 task = ChunkTask(design.scenario, design.days, runs, every, cols, opts.run_fn)
-                pending.add(executor.submit(run_chunk, task))
+                pending[executor.submit(run_chunk, task)] = submitted
+                submitted += 1
             if not pending:
                 break
-            finished, pending = wait(pending, return_when=FIRST_COMPLETED)
-            for fut in finished:
+            finished, _ = wait(pending, return_when=FIRST_COMPLETED)
+            for fut in sorted(finished, key=pending.__getitem__):  # store in submission order
+                del pending[fut]
                 exc = fut.exception()
                 if exc is not None:
                     raise SweepError(
@@ -290,8 +297,7 @@ def _run(design: Sweep, store: RunStore, executor: Executor, opts: SweepOptions,
                     bar.set_postfix(failed=report.failed_total, refresh=False)
                 if opts.on_chunk is not None:
                     opts.on_chunk(report)
-        if opts.retry_failed:
-            store.drop_superseded()
+        store.drop_superseded()  # after a retry (even one killed earlier): each run once
     except BaseException:
         for fut in pending:
             fut.cancel()

@@ -24,8 +24,8 @@ import pandas as pd
 from reformabm.experiments.design import SweepError, _salib
 from reformabm.experiments.store import load_points, load_runs, read_manifest
 
-__all__ = ["sobol_indices", "morris_indices", "analyze", "point_means", "plot_indices", "format_table",
-           "DEFAULT_METRICS", "numeric_metrics"]
+__all__ = ["sobol_indices", "morris_indices", "analyze", "point_means", "plot_indices",
+           "format_table", "DEFAULT_METRICS", "numeric_metrics"]
 
 #: Metrics analysed when none are named (those present in the store).
 DEFAULT_METRICS = [
@@ -99,7 +99,7 @@ def morris_indices(names: list[str], X: np.ndarray, Y: np.ndarray, *, levels: in
 
 
 def numeric_metrics(runs: pd.DataFrame) -> list[str]:
-    """The numeric summary-metric columns of a runs table."""
+    """Return the numeric summary-metric columns of a runs table."""
     return [c for c in runs.columns if c not in _NOT_METRICS
             and pd.api.types.is_numeric_dtype(runs[c]) and not pd.api.types.is_bool_dtype(runs[c])]
 
@@ -166,10 +166,12 @@ def analyze(out: str | Path, metrics: list[str] | None = None, *, conf_level: fl
             t = sobol_indices(names, y, second_order=design["second_order"],
                               conf_level=conf_level, seed=seed)
         else:
-            t = morris_indices(names, X, y, levels=design["levels"], conf_level=conf_level, seed=seed)
+            t = morris_indices(names, X, y, levels=design["levels"], conf_level=conf_level,
+                               seed=seed)
         t.insert(0, "metric", m)
         tables.append(t)
-    table = pd.concat(tables, ignore_index=True) if tables else pd.DataFrame(columns=["metric", "lever"])
+    table = (pd.concat(tables, ignore_index=True) if tables
+             else pd.DataFrame(columns=["metric", "lever"]))
     table.attrs.update(method=method, replications=design["replications"], n_points=len(points),
                        skipped=skipped, runs=int(len(runs)),
                        failed=int((runs["status"] == "failed").sum()) if len(runs) else 0)
@@ -177,7 +179,7 @@ def analyze(out: str | Path, metrics: list[str] | None = None, *, conf_level: fl
 
 
 def plot_indices(table: pd.DataFrame, path: str | Path) -> Path:
-    """A seaborn bar chart of the indices (ST or mu_star per lever, one panel per metric)."""
+    """Draw the indices as seaborn bars (ST or mu_star per lever, a panel per metric)."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -190,13 +192,13 @@ def plot_indices(table: pd.DataFrame, path: str | Path) -> Path:
     ncol = min(3, max(1, len(metrics)))
     nrow = -(-len(metrics) // ncol) if metrics else 1
     levers = list(dict.fromkeys(table["lever"]))
-    fig, axes = plt.subplots(nrow, ncol, figsize=(4.2 * ncol, 0.35 * len(levers) * nrow + 1.4 * nrow),
-                             squeeze=False)
+    height = (0.35 * len(levers) + 1.4) * nrow
+    fig, axes = plt.subplots(nrow, ncol, figsize=(4.2 * ncol, height), squeeze=False)
     for ax, m in zip(axes.flat, metrics, strict=False):
         t = table[table["metric"] == m]
         sns.barplot(data=t, y="lever", x=value, ax=ax, color="#4C72B0", order=levers)
-        ax.errorbar(t[value], np.arange(len(t)), xerr=t[err].fillna(0).abs(), fmt="none", ecolor="k",
-                    capsize=2)
+        ax.errorbar(t[value], np.arange(len(t)), xerr=t[err].fillna(0).abs(), fmt="none",
+                    ecolor="k", capsize=2)
         ax.set_title(m, fontsize=9)
         ax.set_ylabel("")
         ax.set_xlabel({"ST": "total Sobol index ST", "mu_star": "Morris mu*"}[value])
@@ -210,7 +212,7 @@ def plot_indices(table: pd.DataFrame, path: str | Path) -> Path:
 
 
 def format_table(table: pd.DataFrame) -> str:
-    """The indices as plain text, one block per metric."""
+    """Format the indices as plain text, one block per metric."""
     lines: list[str] = []
     method = table.attrs.get("method", "")
     cols = ["S1", "S1_conf", "ST", "ST_conf"] if method == "sobol" else \

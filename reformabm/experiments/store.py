@@ -72,7 +72,7 @@ def _atomic_parquet(path: Path, df: pd.DataFrame) -> None:
 
 
 def read_manifest(out: str | Path) -> dict[str, Any]:
-    """The manifest of the store in ``out`` (a :class:`SweepError` if there is none)."""
+    """Return the manifest of the store in ``out`` (a :class:`SweepError` if none)."""
     path = Path(out) / MANIFEST
     try:
         return json.loads(path.read_text(encoding="utf-8"))
@@ -136,8 +136,9 @@ class RunStore:
                     f"{self.manifest_.get('sweep_file')}; its design, seed or base scenario "
                     "differ from this one's); refusing to mix them: use a new --out directory")
         else:
+            ours = (".lock", POINTS, RUNS, TIMESERIES)
             foreign = [p.name for p in self.out.iterdir()
-                       if p.name not in (".lock", POINTS, RUNS, TIMESERIES) and not p.name.endswith(".tmp")]
+                       if p.name not in ours and not p.name.endswith(".tmp")]
             if foreign:
                 raise SweepError(f"'{self.out}' is not empty and is not a sweep store (found "
                                  f"{sorted(foreign)[:5]}); use a new or empty --out directory")
@@ -167,8 +168,9 @@ class RunStore:
             fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
         except OSError:
             fh.close()
-            raise SweepError(f"another sweep is writing to '{self.out}' (it holds {self.out}/.lock); "
-                             "wait for it or use another --out directory") from None
+            raise SweepError(f"another sweep is writing to '{self.out}' (it holds "
+                             f"{self.out}/.lock); wait for it or use another --out directory"
+                             ) from None
         self._lock = fh
 
     def close(self) -> None:
@@ -184,8 +186,10 @@ class RunStore:
         self.close()
 
     def _cleanup(self) -> None:
-        """Remove temporary files of killed writes and time-series parts whose chunk never
-        committed (their runs will run again)."""
+        """Remove temporary files of killed writes and uncommitted time-series parts.
+
+        A time-series part whose runs part was never renamed belongs to runs that will run again.
+        """
         for d in (self.out, self.out / RUNS, self.out / TIMESERIES):
             for p in d.glob(".*.tmp"):
                 p.unlink(missing_ok=True)
@@ -212,7 +216,7 @@ class RunStore:
 
     # ---- reading and writing runs ------------------------------------------------------------
     def points(self) -> pd.DataFrame:
-        """The design's points table."""
+        """Return the design's points table."""
         return pd.read_parquet(self.out / POINTS)
 
     def status(self) -> pd.DataFrame:
@@ -220,7 +224,7 @@ class RunStore:
         return _status(self.out)
 
     def part_name(self, run_ids: list[int], attempt: int) -> str:
-        """A chunk's file name: deterministic from its first and last run and attempt."""
+        """Return a chunk's file name (from its first and last run and its attempt)."""
         name = f"part-{min(run_ids):08d}-{max(run_ids):08d}"
         name += f"-a{attempt}" if attempt > 1 else ""
         final, i = name, 1
@@ -275,7 +279,8 @@ def _status(out: str | Path, *, keep_all: bool = False) -> pd.DataFrame:
         t["part"] = p.name
         frames.append(t)
     if not frames:
-        return pd.DataFrame({"run_id": pd.Series(dtype="int64"), "attempt": pd.Series(dtype="int64"),
+        return pd.DataFrame({"run_id": pd.Series(dtype="int64"),
+                             "attempt": pd.Series(dtype="int64"),
                              "status": pd.Series(dtype="str"), "part": pd.Series(dtype="str")})
     st = pd.concat(frames, ignore_index=True)
     if keep_all:
@@ -299,7 +304,7 @@ def load_runs(out: str | Path) -> pd.DataFrame:
 
 
 def load_points(out: str | Path) -> pd.DataFrame:
-    """The design's points table of the store in ``out``."""
+    """Return the design's points table of the store in ``out``."""
     path = Path(out) / POINTS
     if not path.exists():
         read_manifest(out)  # the clearer error when it is not a store at all
@@ -308,7 +313,7 @@ def load_points(out: str | Path) -> pd.DataFrame:
 
 
 def load_timeseries(out: str | Path) -> pd.DataFrame:
-    """The stored (thinned) time series: ``run_id``, ``day`` and the daily metrics."""
+    """Return the stored (thinned) time series: ``run_id``, ``day``, the daily metrics."""
     status = _status(out)
     frames = []
     for p in _parts(Path(out), TIMESERIES):
@@ -317,11 +322,12 @@ def load_timeseries(out: str | Path) -> pd.DataFrame:
         frames.append(df[df["run_id"].isin(keep)])
     if not frames:
         return pd.DataFrame(columns=["run_id", "day"])
-    return pd.concat(frames, ignore_index=True).sort_values(["run_id", "day"]).reset_index(drop=True)
+    df = pd.concat(frames, ignore_index=True)
+    return df.sort_values(["run_id", "day"]).reset_index(drop=True)
 
 
 def load(out: str | Path) -> pd.DataFrame:
-    """The runs of a sweep joined with their design points, for notebooks.
+    """Return the runs of a sweep joined with their design points, for notebooks.
 
     Parameters
     ----------
