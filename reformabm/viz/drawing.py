@@ -1,6 +1,7 @@
 """Matplotlib drawings of a run: the organisation network and the daily metrics.
 
-:func:`draw_org` draws the org graph in rows by level (:func:`reformabm.viz.layout.hierarchical_layout`):
+:func:`draw_org` draws the org graph in rows by level
+(:func:`reformabm.viz.layout.hierarchical_layout`):
 node colour = utilisation today (work / capacity), node size = open issues held, marker by
 unit kind, line style by edge kind, labels in English or Chinese. Large graphs are drawn
 folded (:func:`reformabm.viz.layout.aggregate_org`). :func:`draw_timeseries` draws open
@@ -39,8 +40,20 @@ if TYPE_CHECKING:
     from reformabm.model import ReformModel
 
 __all__ = [
-    "CJKFontWarning", "cjk_font", "effective_language", "model_view", "node_label", "draw_org",
-    "draw_timeseries", "TimeseriesPlot", "reform_marks", "figure_png", "kind_counts", "KIND_LABELS", "EDGE_STYLES",
+    "CJKFontWarning",
+    "cjk_font",
+    "effective_language",
+    "model_view",
+    "node_label",
+    "draw_org",
+    "OrgPlot",
+    "draw_timeseries",
+    "TimeseriesPlot",
+    "reform_marks",
+    "figure_png",
+    "kind_counts",
+    "KIND_LABELS",
+    "EDGE_STYLES",
 ]
 
 
@@ -50,16 +63,32 @@ class CJKFontWarning(UserWarning):
 
 #: Font families tried, in order, for Chinese labels.
 CJK_FAMILIES = [
-    "Noto Sans CJK SC", "Noto Sans CJK TC", "Noto Sans CJK JP", "Noto Sans SC", "Noto Serif CJK SC",
-    "Source Han Sans SC", "Source Han Sans CN", "WenQuanYi Zen Hei", "WenQuanYi Micro Hei",
-    "Microsoft YaHei", "SimHei", "SimSun", "PingFang SC", "Heiti SC", "STHeiti", "Hiragino Sans GB",
-    "AR PL UMing CN", "AR PL UKai CN", "Droid Sans Fallback", "Arial Unicode MS",
+    "Noto Sans CJK SC",
+    "Noto Sans CJK TC",
+    "Noto Sans CJK JP",
+    "Noto Sans SC",
+    "Noto Serif CJK SC",
+    "Source Han Sans SC",
+    "Source Han Sans CN",
+    "WenQuanYi Zen Hei",
+    "WenQuanYi Micro Hei",
+    "Microsoft YaHei",
+    "SimHei",
+    "SimSun",
+    "PingFang SC",
+    "Heiti SC",
+    "STHeiti",
+    "Hiragino Sans GB",
+    "AR PL UMing CN",
+    "AR PL UKai CN",
+    "Droid Sans Fallback",
+    "Arial Unicode MS",
 ]
 
 
 @lru_cache(maxsize=1)
 def cjk_font() -> str | None:
-    """The family name of a CJK font matplotlib can use, or None (looked up once)."""
+    """Return the family name of a CJK font matplotlib can use, or None (looked up once)."""
     from matplotlib import font_manager
 
     names = {f.name for f in font_manager.fontManager.ttflist}
@@ -81,8 +110,12 @@ def effective_language(lang: str) -> tuple[str, str | None]:
         return "en", None
     font = cjk_font()
     if font is None:
-        warnings.warn("no CJK font found by matplotlib (install e.g. fonts-noto-cjk): "
-                      "the drawing uses English labels", CJKFontWarning, stacklevel=3)
+        warnings.warn(
+            "no CJK font found by matplotlib (install e.g. fonts-noto-cjk): "
+            "the drawing uses English labels",
+            CJKFontWarning,
+            stacklevel=3,
+        )
         return "en", None
     return "zh", font
 
@@ -90,37 +123,81 @@ def effective_language(lang: str) -> tuple[str, str | None]:
 # ---- vocabulary ------------------------------------------------------------------------------
 
 KIND_LABELS: dict[str, tuple[str, str]] = {
-    "central": ("central", "中央"), "province": ("province", "省"), "city": ("city", "市"),
-    "county": ("county", "县/区"), "area": ("area (quasi)", "片区（准层级）"),
-    "township": ("township", "乡镇/街道"), "village": ("village", "村/社区"), "grid": ("grid", "网格"),
-    "centre": ("linkage centre", "联动中心"), "leader": ("leaders", "领导小组"),
-    "supervision": ("supervision", "督察局"), "discipline": ("discipline", "纪委监委"),
+    "central": ("central", "中央"),
+    "province": ("province", "省"),
+    "city": ("city", "市"),
+    "county": ("county", "县/区"),
+    "area": ("area (quasi)", "片区（准层级）"),
+    "township": ("township", "乡镇/街道"),
+    "village": ("village", "村/社区"),
+    "grid": ("grid", "网格"),
+    "centre": ("linkage centre", "联动中心"),
+    "leader": ("leaders", "领导小组"),
+    "supervision": ("supervision", "督察局"),
+    "discipline": ("discipline", "纪委监委"),
     "department": ("department", "职能部门"),
 }
 
 EDGE_STYLES: dict[str, dict[str, Any]] = {
-    EdgeKind.COMMAND.value: {"color": "#555555", "linestyle": "solid", "linewidth": 0.7,
-                             "label": ("command", "领导/指挥")},
-    EdgeKind.REPORT.value: {"color": "#999999", "linestyle": (0, (1, 2)), "linewidth": 0.6,
-                            "label": ("report", "报告")},
-    EdgeKind.DISPATCH.value: {"color": "#1f77b4", "linestyle": (0, (4, 2)), "linewidth": 0.8,
-                              "label": ("dispatch", "派单")},
-    EdgeKind.COUNTERPART.value: {"color": "#9467bd", "linestyle": (0, (1, 1.5)), "linewidth": 0.8,
-                                 "label": ("counterpart", "对口")},
-    EdgeKind.CONTACT.value: {"color": "#2ca02c", "linestyle": "dashdot", "linewidth": 0.8,
-                             "label": ("contact", "联系")},
-    EdgeKind.MEMBERSHIP.value: {"color": "#ff7f0e", "linestyle": "solid", "linewidth": 1.0,
-                                "label": ("membership", "隶属")},
+    EdgeKind.COMMAND.value: {
+        "color": "#555555",
+        "linestyle": "solid",
+        "linewidth": 0.7,
+        "label": ("command", "领导/指挥"),
+    },
+    EdgeKind.REPORT.value: {
+        "color": "#999999",
+        "linestyle": (0, (1, 2)),
+        "linewidth": 0.6,
+        "label": ("report", "报告"),
+    },
+    EdgeKind.DISPATCH.value: {
+        "color": "#1f77b4",
+        "linestyle": (0, (4, 2)),
+        "linewidth": 0.8,
+        "label": ("dispatch", "派单"),
+    },
+    EdgeKind.COUNTERPART.value: {
+        "color": "#9467bd",
+        "linestyle": (0, (1, 1.5)),
+        "linewidth": 0.8,
+        "label": ("counterpart", "对口"),
+    },
+    EdgeKind.CONTACT.value: {
+        "color": "#2ca02c",
+        "linestyle": "dashdot",
+        "linewidth": 0.8,
+        "label": ("contact", "联系"),
+    },
+    EdgeKind.MEMBERSHIP.value: {
+        "color": "#ff7f0e",
+        "linestyle": "solid",
+        "linewidth": 1.0,
+        "label": ("membership", "隶属"),
+    },
 }
 
 _MARKERS = {
-    "centre": "*", "leader": "^", "supervision": "p", "discipline": "P", "department": "s",
+    "centre": "*",
+    "leader": "^",
+    "supervision": "p",
+    "discipline": "P",
+    "department": "s",
     "area": "h",
 }
-_DRAW_ORDER = [*TERRITORIAL_ROWS[::-1], "department", "supervision", "discipline", "leader", "centre"]
+_DRAW_ORDER = [
+    *TERRITORIAL_ROWS[::-1],
+    "department",
+    "supervision",
+    "discipline",
+    "leader",
+    "centre",
+]
 
-_FOLDED = {"grid": ("grids folded into their village", "网格并入所属村/社区"),
-           "grid+village": ("grids and villages folded into their parent unit", "网格、村并入上级单位")}
+_FOLDED = {
+    "grid": ("grids folded into their village", "网格并入所属村/社区"),
+    "grid+village": ("grids and villages folded into their parent unit", "网格、村并入上级单位"),
+}
 
 UTIL_CMAP = matplotlib.colormaps["RdYlGn_r"].with_extremes(bad="#d9d9d9")
 
@@ -130,7 +207,7 @@ def _t(pair: tuple[str, str], lang: str) -> str:
 
 
 def node_label(attrs: dict[str, Any], lang: str = "en") -> str:
-    """A short label of a unit in ``lang`` ("en" or "zh").
+    """Return a short label of a unit in ``lang`` ("en" or "zh").
 
     >>> node_label({"kind": "department", "dept": "civil_affairs", "label_zh": "民政局"})
     'civil affairs'
@@ -141,7 +218,11 @@ def node_label(attrs: dict[str, Any], lang: str = "en") -> str:
     name = str(attrs.get("name", ""))
     zh = str(attrs.get("label_zh", "") or "")
     if kind == NodeKind.DEPARTMENT:
-        return zh if lang == "zh" and zh else str(attrs.get("dept", name)).replace("_", " ")
+        if lang == "zh" and zh:
+            return zh
+        return re.sub(r"_(county|city|township)$", "", str(attrs.get("dept", name))).replace(
+            "_", " "
+        )
     if kind in ("centre", "leader", "supervision", "discipline"):
         return _t(KIND_LABELS[kind], lang)
     if lang == "zh" and zh:
@@ -152,12 +233,18 @@ def node_label(attrs: dict[str, Any], lang: str = "en") -> str:
 
 # ---- the org graph ---------------------------------------------------------------------------
 
+
 def model_view(model: ReformModel, max_nodes: int = 1500) -> nx.DiGraph:
-    """The model's org graph with today's open issues, work and capacity per unit, folded
-    above ``max_nodes`` (see :func:`reformabm.viz.layout.aggregate_org`). O(n + m)."""
+    """Return the model's org graph with today's open issues, work and capacity per unit.
+
+    Folded above ``max_nodes`` (see :func:`reformabm.viz.layout.aggregate_org`). O(n + m).
+    """
     held = model.held_counts()
-    view = aggregate_org(model.org, {"open": held, "work": model.work_today, "capacity": model.capacity},
-                         max_nodes=max_nodes)
+    view = aggregate_org(
+        model.org,
+        {"open": held, "work": model.work_today, "capacity": model.capacity},
+        max_nodes=max_nodes,
+    )
     view.graph["day"] = int(model.day)
     view.graph["scenario"] = model.scenario_name
     return view
@@ -190,6 +277,271 @@ def _edge_segments(view: nx.DiGraph, pos: dict[int, tuple[float, float]]) -> dic
     return segs
 
 
+def _sizes(view: nx.DiGraph, us: Sequence[int], kind: str, base: float) -> np.ndarray:
+    opened = np.array([view.nodes[u].get("open", 0.0) for u in us], float)
+    size = np.minimum(base + 14.0 * np.sqrt(np.maximum(opened, 0.0)), 900.0)
+    if kind == "centre":
+        size = size * 2.2 + 60
+    elif kind in ("leader", "department"):
+        size = size + 20
+    return size
+
+
+def _signature(view: nx.DiGraph) -> tuple:
+    """Return what the layout depends on: units and edges (not today's values)."""
+    return (
+        tuple(sorted(view.nodes)),
+        view.number_of_edges(),
+        view.graph.get("folded", ""),
+        tuple(sorted((a, b) for a, b, k in view.edges(data="kind") if k == EdgeKind.COMMAND)),
+    )
+
+
+class OrgPlot:
+    """A reusable drawing of the org network.
+
+    :meth:`update` redraws only colours, sizes and the title while the structure is
+    unchanged, and rebuilds the figure when a reform changed the graph. See
+    :func:`draw_org` for the encoding.
+    """
+
+    def __init__(
+        self,
+        lang: str = "en",
+        *,
+        labels: bool = True,
+        figsize: tuple[float, float] = (11.0, 6.4),
+        dpi: float = 80,
+        title: str | None = None,
+    ) -> None:
+        self.lang, font = effective_language(lang)
+        self.fam = [font, "DejaVu Sans"] if font else None
+        self.labels = labels
+        self.figsize = figsize
+        self.dpi = dpi
+        self.fixed_title = title
+        self.fig: Figure | None = None
+        self._sig: tuple | None = None
+        self._scatters: list[tuple[Any, list[int], str]] = []
+        self.rebuilds = 0
+
+    def update(self, view: nx.DiGraph) -> Figure:
+        """Draw ``view`` (a graph from :func:`model_view` or :func:`aggregate_org`)."""
+        sig = _signature(view)
+        if self.fig is None or sig != self._sig:
+            self._build(view)
+            self._sig = sig
+        else:
+            n = view.number_of_nodes()
+            base = 36.0 if n <= 250 else 18.0 if n <= 800 else 10.0
+            for coll, us, kind in self._scatters:
+                coll.set_array(_utilisation(view, us))
+                coll.set_sizes(
+                    _sizes(view, us, kind, base)
+                    * (1.3 if coll.get_gid().endswith("merged") else 1.0)
+                )
+        self._set_title(view)
+        fig = self.fig
+        assert fig is not None
+        fig.org_view = view  # type: ignore[attr-defined]
+        return fig
+
+    def _set_title(self, view: nx.DiGraph) -> None:
+        lang = self.lang
+        title = self.fixed_title
+        if title is None:
+            scen = view.graph.get("scenario", "")
+            day = view.graph.get("day", 0)
+            folded = view.graph.get("folded", "")
+            if lang == "zh":
+                title = f"{scen} 组织网络 · 第 {day} 天 · 颜色=负荷，大小=未结事件"
+            else:
+                title = (f"{scen}: organisation network, day {day}"
+                         " · colour = utilisation, size = open issues")
+            if folded in _FOLDED:
+                title += " · " + _t(_FOLDED[folded], lang)
+        self._title.set_text(title)
+
+    def _build(self, view: nx.DiGraph) -> None:
+        self.rebuilds += 1
+        lang, fam = self.lang, self.fam
+        pos = hierarchical_layout(view)
+        n = view.number_of_nodes()
+        fig = Figure(figsize=self.figsize, dpi=self.dpi)
+        ax = fig.add_axes((0.085, 0.1, 0.85, 0.82))
+        ax.set_axis_off()
+        self._scatters = []
+
+        segs = _edge_segments(view, pos)
+        many = view.number_of_edges() > 600
+        for k, lines in segs.items():
+            st = EDGE_STYLES.get(k, EDGE_STYLES[EdgeKind.COMMAND.value])
+            alpha = 0.35 if (many and k in ("command", "report")) else 0.75
+            ax.add_collection(
+                LineCollection(
+                    lines,
+                    colors=st["color"],
+                    linestyles=st["linestyle"],
+                    linewidths=st["linewidth"],
+                    alpha=alpha,
+                    zorder=1,
+                    gid=f"edges:{k}",
+                )
+            )
+
+        by_kind: dict[str, list[int]] = {}
+        for u, k in view.nodes(data="kind"):
+            by_kind.setdefault(str(k), []).append(u)
+        base = 36.0 if n <= 250 else 18.0 if n <= 800 else 10.0
+        norm = matplotlib.colors.Normalize(vmin=0.0, vmax=1.0)
+        drawn: dict[str, list[int]] = {}
+        for k in sorted(by_kind, key=lambda k: _DRAW_ORDER.index(k) if k in _DRAW_ORDER else -1):
+            us = sorted(by_kind[k])
+            drawn[k] = us
+            groups: list[tuple[list[int], str, str, float]] = []  # units, marker, gid, edge width
+            if k == "department":
+                merged = [u for u in us if view.nodes[u].get("merged_from")]
+                plain = [u for u in us if not view.nodes[u].get("merged_from")]
+                if merged:
+                    groups.append((merged, "D", "nodes:department:merged", 1.1))
+                if plain:
+                    groups.append((plain, "s", "nodes:department", 0.5))
+            else:
+                folded = any(view.nodes[u].get("folded") for u in us)
+                groups.append((us, _MARKERS.get(k, "o"), f"nodes:{k}", 1.0 if folded else 0.4))
+            for members, marker, gid, lw in groups:
+                xy = np.array([pos[u] for u in members], float)
+                size = _sizes(view, members, k, base) * (1.3 if gid.endswith("merged") else 1.0)
+                coll = ax.scatter(
+                    xy[:, 0],
+                    xy[:, 1],
+                    s=size,
+                    c=_utilisation(view, members),
+                    cmap=UTIL_CMAP,
+                    norm=norm,
+                    marker=marker,
+                    edgecolors="black",
+                    linewidths=lw,
+                    linestyle="dashed" if k == "area" else "solid",
+                    zorder=2 if k == "grid" else 3,
+                    plotnonfinite=True,
+                    gid=gid,
+                )
+                self._scatters.append((coll, members, k))
+
+        # row labels at the left margin
+        rows = {k: pos[us[0]][1] for k, us in drawn.items() if k in TERRITORIAL_ROWS}
+        trans = ax.get_yaxis_transform()
+        fs = 8 if n <= 800 else 7
+        for k, y in rows.items():
+            ax.text(
+                -0.01,
+                y,
+                _t(KIND_LABELS[k], lang),
+                transform=trans,
+                ha="right",
+                va="center",
+                fontsize=fs,
+                color="#333333",
+                fontfamily=fam,
+            )
+            ax.text(
+                -0.01,
+                y - 0.28,
+                f"×{len(drawn[k])}",
+                transform=trans,
+                ha="right",
+                va="center",
+                fontsize=fs - 1,
+                color="#777777",
+            )
+        for k in ("leader", "centre"):
+            if k in drawn:
+                y = pos[drawn[k][0]][1]
+                ax.text(
+                    -0.01,
+                    y,
+                    _t(KIND_LABELS[k], lang),
+                    transform=trans,
+                    ha="right",
+                    va="center",
+                    fontsize=fs - 1,
+                    color="#777777",
+                    fontfamily=fam,
+                )
+        if self.labels:
+            _labels(ax, view, pos, drawn, lang, fam, fs)
+
+        xs = [p[0] for p in pos.values()] or [0.0]
+        ys = [p[1] for p in pos.values()] or [0.0]
+        ax.set_xlim(min(xs) - 0.03, max(xs) + 0.03)
+        ax.set_ylim(min(ys) - 0.6, max(ys) + 0.6)
+
+        sm = matplotlib.cm.ScalarMappable(norm=norm, cmap=UTIL_CMAP)
+        cax = fig.add_axes((0.945, 0.25, 0.012, 0.55))
+        cb = fig.colorbar(sm, cax=cax)
+        cb.set_label(
+            _t(("utilisation (work / capacity)", "负荷（工作量/能力）"), lang),
+            fontsize=fs,
+            fontfamily=fam,
+        )
+        cb.ax.tick_params(labelsize=fs - 1)
+
+        handles = []
+        for k in segs:
+            st = EDGE_STYLES.get(k, EDGE_STYLES[EdgeKind.COMMAND.value])
+            handles.append(
+                Line2D(
+                    [],
+                    [],
+                    color=st["color"],
+                    linestyle=st["linestyle"],
+                    linewidth=max(st["linewidth"], 1.0),
+                    label=_t(st["label"], lang),
+                )
+            )
+        for k in drawn:
+            handles.append(
+                Line2D(
+                    [],
+                    [],
+                    color="#bbbbbb",
+                    marker=_MARKERS.get(k, "o"),
+                    linestyle="",
+                    markeredgecolor="black",
+                    markersize=6,
+                    label=_t(KIND_LABELS[k], lang),
+                )
+            )
+        if any(g.endswith("merged") for c, _, _ in self._scatters for g in [c.get_gid()]):
+            handles.append(
+                Line2D(
+                    [],
+                    [],
+                    color="#bbbbbb",
+                    marker="D",
+                    linestyle="",
+                    markeredgecolor="black",
+                    markersize=6,
+                    label=_t(("merged department", "合并后大部门"), lang),
+                )
+            )
+        leg = ax.legend(
+            handles=handles,
+            loc="upper center",
+            bbox_to_anchor=(0.5, -0.005),
+            ncol=min(len(handles), 9),
+            frameon=False,
+            handlelength=2.2,
+            columnspacing=1.0,
+            prop={"family": fam, "size": fs - 1} if fam else {"size": fs - 1},
+        )
+        leg.set_gid("legend")
+        self._title = fig.suptitle("", fontsize=fs + 2, fontfamily=fam, y=0.985)
+        fig.drawn = drawn  # type: ignore[attr-defined]
+        self.fig = fig
+
+
 def draw_org(
     source: ReformModel | nx.DiGraph,
     *,
@@ -201,6 +553,12 @@ def draw_org(
     title: str | None = None,
 ) -> Figure:
     """Draw the organisation network of a model (or of an org graph / a view of one).
+
+    Rows by level (leaders, centre with departments beside it, then the territorial levels);
+    node colour = utilisation today (work / capacity; grey: no capacity), node size = open
+    issues held, marker by kind (merged big departments: diamonds; quasi-layer areas:
+    hexagons), line style by edge kind (the report line of a command or dispatch pair is not
+    drawn twice).
 
     Parameters
     ----------
@@ -223,131 +581,28 @@ def draw_org(
     matplotlib.figure.Figure
         With attributes ``org_view`` (the drawn graph) and ``drawn`` (kind -> unit ids).
     """
-    lang, font = effective_language(lang)
-    fam = [font, "DejaVu Sans"] if font else None
     view = _as_view(source, max_nodes)
-    pos = hierarchical_layout(view)
-    n = view.number_of_nodes()
-    fig = Figure(figsize=figsize, dpi=dpi)
-    ax = fig.add_axes((0.085, 0.1, 0.85, 0.82))
-    ax.set_axis_off()
-
-    segs = _edge_segments(view, pos)
-    many = view.number_of_edges() > 600
-    for k, lines in segs.items():
-        st = EDGE_STYLES.get(k, EDGE_STYLES[EdgeKind.COMMAND.value])
-        alpha = 0.35 if (many and k in ("command", "report")) else 0.75
-        ax.add_collection(LineCollection(lines, colors=st["color"], linestyles=st["linestyle"],
-                                         linewidths=st["linewidth"], alpha=alpha, zorder=1,
-                                         gid=f"edges:{k}"))
-
-    by_kind: dict[str, list[int]] = {}
-    for u, k in view.nodes(data="kind"):
-        by_kind.setdefault(str(k), []).append(u)
-    base = 36.0 if n <= 250 else 18.0 if n <= 800 else 10.0
-    norm = matplotlib.colors.Normalize(vmin=0.0, vmax=1.0)
-    drawn: dict[str, list[int]] = {}
-    for k in sorted(by_kind, key=lambda k: _DRAW_ORDER.index(k) if k in _DRAW_ORDER else -1):
-        us = sorted(by_kind[k])
-        drawn[k] = us
-        xy = np.array([pos[u] for u in us], float)
-        opened = np.array([view.nodes[u].get("open", 0.0) for u in us], float)
-        size = np.minimum(base + 14.0 * np.sqrt(np.maximum(opened, 0.0)), 900.0)
-        if k == "centre":
-            size = size * 2.2 + 60
-        elif k in ("leader", "department"):
-            size = size + 20
-        marker = _MARKERS.get(k, "o")
-        if k == "department":
-            merged = [bool(view.nodes[u].get("merged_from")) for u in us]
-            if any(merged):
-                m = np.array(merged)
-                ax.scatter(xy[m, 0], xy[m, 1], s=size[m] * 1.3, c=_utilisation(view, np.array(us)[m]),
-                           cmap=UTIL_CMAP, norm=norm, marker="D", edgecolors="black", linewidths=1.1,
-                           zorder=3, plotnonfinite=True, gid="nodes:department:merged")
-                xy, size = xy[~m], size[~m]
-                us_plain = [u for u, mm in zip(us, merged, strict=True) if not mm]
-            else:
-                us_plain = us
-            if not len(us_plain):
-                continue
-            ax.scatter(xy[:, 0], xy[:, 1], s=size, c=_utilisation(view, us_plain), cmap=UTIL_CMAP,
-                       norm=norm, marker=marker, edgecolors="black", linewidths=0.5, zorder=3,
-                       plotnonfinite=True, gid=f"nodes:{k}")
-            continue
-        folded = any(view.nodes[u].get("folded") for u in us)
-        ax.scatter(xy[:, 0], xy[:, 1], s=size, c=_utilisation(view, us), cmap=UTIL_CMAP, norm=norm,
-                   marker=marker, edgecolors="black", linewidths=1.0 if folded else 0.4,
-                   linestyle="dashed" if k == "area" else "solid", zorder=3 if k != "grid" else 2,
-                   plotnonfinite=True, gid=f"nodes:{k}")
-
-    # row labels at the left margin
-    rows = {k: pos[us[0]][1] for k, us in drawn.items() if k in TERRITORIAL_ROWS}
-    trans = ax.get_yaxis_transform()
-    fs = 8 if n <= 800 else 7
-    for k, y in rows.items():
-        ax.text(-0.01, y, _t(KIND_LABELS[k], lang), transform=trans, ha="right", va="center",
-                fontsize=fs, color="#333333", fontfamily=fam)
-        count = len(drawn[k])
-        ax.text(-0.01, y - 0.28, f"×{count}", transform=trans, ha="right", va="center",
-                fontsize=fs - 1, color="#777777")
-    for k in ("leader", "centre"):
-        if k in drawn:
-            y = pos[drawn[k][0]][1]
-            ax.text(-0.01, y, _t(KIND_LABELS[k], lang), transform=trans, ha="right", va="center",
-                    fontsize=fs - 1, color="#777777", fontfamily=fam)
-
-    if labels:
-        _labels(ax, view, pos, drawn, lang, fam, fs)
-
-    xs = [p[0] for p in pos.values()] or [0.0]
-    ys = [p[1] for p in pos.values()] or [0.0]
-    ax.set_xlim(min(xs) - 0.03, max(xs) + 0.03)
-    ax.set_ylim(min(ys) - 0.6, max(ys) + 0.6)
-
-    sm = matplotlib.cm.ScalarMappable(norm=norm, cmap=UTIL_CMAP)
-    cax = fig.add_axes((0.945, 0.25, 0.012, 0.55))
-    cb = fig.colorbar(sm, cax=cax)
-    cb.set_label(_t(("utilisation (work / capacity)", "负荷（工作量/能力）"), lang), fontsize=fs,
-                 fontfamily=fam)
-    cb.ax.tick_params(labelsize=fs - 1)
-
-    handles = []
-    for k in segs:
-        st = EDGE_STYLES.get(k, EDGE_STYLES[EdgeKind.COMMAND.value])
-        handles.append(Line2D([], [], color=st["color"], linestyle=st["linestyle"],
-                              linewidth=max(st["linewidth"], 1.0), label=_t(st["label"], lang)))
-    for k in drawn:
-        handles.append(Line2D([], [], color="#bbbbbb", marker=_MARKERS.get(k, "o"), linestyle="",
-                              markeredgecolor="black", markersize=6, label=_t(KIND_LABELS[k], lang)))
-    leg = ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, -0.005),
-                    ncol=min(len(handles), 9), fontsize=fs - 1, frameon=False, handlelength=2.2,
-                    columnspacing=1.0, prop={"family": fam, "size": fs - 1} if fam else None)
-    leg.set_gid("legend")
-
-    if title is None:
-        scen = view.graph.get("scenario", "")
-        day = view.graph.get("day", 0)
-        folded = view.graph.get("folded", "")
-        if lang == "zh":
-            title = f"{scen} 组织网络 · 第 {day} 天 · 颜色=负荷，大小=未结事件"
-        else:
-            title = f"{scen}: organisation network, day {day} · colour = utilisation, size = open issues"
-        if folded in _FOLDED:
-            title += " · " + _t(_FOLDED[folded], lang)
-    fig.suptitle(title, fontsize=fs + 2, fontfamily=fam, y=0.985)
-    fig.org_view = view  # type: ignore[attr-defined]
-    fig.drawn = drawn  # type: ignore[attr-defined]
-    return fig
+    return OrgPlot(lang, labels=labels, figsize=figsize, dpi=dpi, title=title).update(view)
 
 
-def _labels(ax: Any, view: nx.DiGraph, pos: dict, drawn: dict[str, list[int]], lang: str,
-            fam: list[str] | None, fs: int) -> None:
+def _labels(
+    ax: Any,
+    view: nx.DiGraph,
+    pos: dict,
+    drawn: dict[str, list[int]],
+    lang: str,
+    fam: list[str] | None,
+    fs: int,
+) -> None:
     counts = {k: len(v) for k, v in drawn.items()}
     n_depts = counts.get("department", 0)
     top_dept_y = max((pos[u][1] for u in drawn.get("department", [])), default=None)
     for k, us in drawn.items():
-        if k == "grid" or (k == "village" and counts[k] > 24) or (k == "township" and counts[k] > 40):
+        if (
+            k == "grid"
+            or (k == "village" and counts[k] > 24)
+            or (k == "township" and counts[k] > 40)
+        ):
             continue
         for u in us:
             a = view.nodes[u]
@@ -358,40 +613,99 @@ def _labels(ax: Any, view: nx.DiGraph, pos: dict, drawn: dict[str, list[int]], l
             if k == "department":
                 if n_depts > 60 and y != top_dept_y:
                     continue
-                ax.annotate(text, (x, y), xytext=(2, -6), textcoords="offset points", ha="right",
-                            va="top", rotation=35, fontsize=fs - 1.5, fontfamily=fam, color="#222222",
-                            rotation_mode="anchor")
-            elif k == "leader":
-                ax.annotate(text, (x, y), xytext=(0, 7), textcoords="offset points", ha="center",
-                            va="bottom", fontsize=fs - 1, fontfamily=fam)
-            elif k in ("centre", "supervision", "discipline"):
-                ax.annotate(text, (x, y), xytext=(0, 8), textcoords="offset points", ha="center",
-                            va="bottom", fontsize=fs - 1, fontfamily=fam)
+                ax.annotate(
+                    text,
+                    (x, y),
+                    xytext=(2, -6),
+                    textcoords="offset points",
+                    ha="right",
+                    va="top",
+                    rotation=35,
+                    fontsize=fs - 1.5,
+                    fontfamily=fam,
+                    color="#222222",
+                    rotation_mode="anchor",
+                )
+            elif k in ("supervision", "discipline"):
+                continue  # told apart by marker (legend); labels would hit the leaders'
+            elif k in ("leader", "centre"):
+                if counts[k] > 4:
+                    continue
+                ax.annotate(
+                    text,
+                    (x, y),
+                    xytext=(0, 7 if k == "leader" else 8),
+                    textcoords="offset points",
+                    ha="center",
+                    va="bottom",
+                    fontsize=fs - 1,
+                    fontfamily=fam,
+                )
             else:
-                ax.annotate(text, (x, y), xytext=(0, -8), textcoords="offset points", ha="center",
-                            va="top", fontsize=fs - 1.5, fontfamily=fam, color="#222222")
+                ax.annotate(
+                    text,
+                    (x, y),
+                    xytext=(0, -8),
+                    textcoords="offset points",
+                    ha="center",
+                    va="top",
+                    fontsize=fs - 1.5,
+                    fontfamily=fam,
+                    color="#222222",
+                )
 
 
 def kind_counts(view: nx.DiGraph) -> dict[str, int]:
-    """Number of drawn units per kind (folded units count once)."""
+    """Count the drawn units per kind (folded units count once)."""
     return dict(Counter(str(k) for _, k in view.nodes(data="kind")))
 
 
 # ---- the daily metrics -------------------------------------------------------------------------
 
 PANELS: list[tuple[list[str], tuple[str, str], list[tuple[str, str]]]] = [
-    (["open", "in_process"], ("Open issues", "未结事件"),
-     [("all open (incl. undiscovered)", "全部未结（含未发现）"), ("known, in process", "已知在办")]),
-    (["closure_rate", "on_time_rate"], ("Closure and on-time rates", "办结率与按时办结率"),
-     [("closure rate", "办结率"), ("on-time rate", "按时办结率")]),
-    (["coordination_dependence"], ("Coordination dependence", "高位协调依赖"),
-     [("share needing leaders", "需领导协调占比")]),
-    (["involution_index"], ("Involution index", "内卷化指数"), [("ln effort/outcome vs reference", "努力/产出对数比")]),
-    (["satisfaction", "trust"], ("Satisfaction and trust", "满意度与信任"),
-     [("satisfaction", "满意度"), ("trust", "信任")]),
-    (["utilisation_department", "utilisation_township", "utilisation_centre", "utilisation_grid"],
-     ("Utilisation by unit kind", "各类单位负荷"),
-     [("departments", "职能部门"), ("townships", "乡镇"), ("centre", "联动中心"), ("grids", "网格")]),
+    (
+        ["open", "in_process"],
+        ("Open issues", "未结事件"),
+        [
+            ("all open (incl. undiscovered)", "全部未结（含未发现）"),
+            ("known, in process", "已知在办"),
+        ],
+    ),
+    (
+        ["closure_rate", "on_time_rate"],
+        ("Closure and on-time rates", "办结率与按时办结率"),
+        [("closure rate", "办结率"), ("on-time rate", "按时办结率")],
+    ),
+    (
+        ["coordination_dependence"],
+        ("Coordination dependence", "高位协调依赖"),
+        [("share needing leaders", "需领导协调占比")],
+    ),
+    (
+        ["involution_index"],
+        ("Involution index", "内卷化指数"),
+        [("ln effort/outcome vs reference", "努力/产出对数比")],
+    ),
+    (
+        ["satisfaction", "trust"],
+        ("Satisfaction and trust", "满意度与信任"),
+        [("satisfaction", "满意度"), ("trust", "信任")],
+    ),
+    (
+        [
+            "utilisation_department",
+            "utilisation_township",
+            "utilisation_centre",
+            "utilisation_grid",
+        ],
+        ("Utilisation by unit kind", "各类单位负荷"),
+        [
+            ("departments", "职能部门"),
+            ("townships", "乡镇"),
+            ("centre", "联动中心"),
+            ("grids", "网格"),
+        ],
+    ),
 ]
 
 
@@ -426,14 +740,18 @@ class TimeseriesPlot:
     model and language and calls :meth:`update` every frame.
     """
 
-    def __init__(self, lang: str = "en", figsize: tuple[float, float] = (11.0, 5.2), dpi: float = 80):
+    def __init__(
+        self, lang: str = "en", figsize: tuple[float, float] = (11.0, 5.2), dpi: float = 80
+    ):
         from matplotlib.ticker import MaxNLocator
 
         self.lang, font = effective_language(lang)
         self.fam = [font, "DejaVu Sans"] if font else None
         self.fig = Figure(figsize=figsize, dpi=dpi)
         self.axes = self.fig.subplots(2, 3, sharex=True)
-        self.fig.subplots_adjust(left=0.06, right=0.99, top=0.88, bottom=0.1, wspace=0.22, hspace=0.34)
+        self.fig.subplots_adjust(
+            left=0.06, right=0.99, top=0.88, bottom=0.1, wspace=0.22, hspace=0.34
+        )
         self.lines: list[tuple[str, Line2D]] = []
         self.empty: list[Any] = []
         self._marks: list[tuple[int, str]] = []
@@ -446,11 +764,25 @@ class TimeseriesPlot:
                 (line,) = ax.plot([], [], linewidth=1.2, label=_t(nm, self.lang))
                 self.lines.append((col, line))
             if len(cols) > 1:
-                ax.legend(fontsize=6, loc="upper left", frameon=False,
-                          prop={"family": self.fam, "size": 6} if self.fam else None)
-            self.empty.append(ax.text(0.5, 0.5, _t(("no data yet", "暂无数据"), self.lang),
-                                      transform=ax.transAxes, ha="center", va="center", fontsize=8,
-                                      color="#888888", fontfamily=self.fam))
+                ax.legend(
+                    fontsize=6,
+                    loc="best",
+                    frameon=False,
+                    prop={"family": self.fam, "size": 6} if self.fam else None,
+                )
+            self.empty.append(
+                ax.text(
+                    0.5,
+                    0.5,
+                    _t(("no data yet", "暂无数据"), self.lang),
+                    transform=ax.transAxes,
+                    ha="center",
+                    va="center",
+                    fontsize=8,
+                    color="#888888",
+                    fontfamily=self.fam,
+                )
+            )
         for ax in self.axes[1]:
             ax.set_xlabel(_t(("day", "天"), self.lang), fontsize=7, fontfamily=self.fam)
         self.title = self.fig.suptitle("", fontsize=10, fontfamily=self.fam)
@@ -483,15 +815,38 @@ class TimeseriesPlot:
                 t.remove()
             for day, name in marks:
                 for ax in self.axes.flat:
-                    ax.axvline(day, color="#d62728", linestyle="--", linewidth=0.9, alpha=0.8,
-                               gid="reform-mark")
-                self.axes[0, 0].annotate(_reform_label(name, self.lang), (day, 1.0),
-                                         xycoords=("data", "axes fraction"), xytext=(2, -2),
-                                         textcoords="offset points", rotation=90, va="top", fontsize=6,
-                                         color="#d62728", fontfamily=self.fam, gid="reform-label")
+                    ax.axvline(
+                        day,
+                        color="#d62728",
+                        linestyle="--",
+                        linewidth=0.9,
+                        alpha=0.8,
+                        gid="reform-mark",
+                    )
+                self.axes[0, 0].annotate(
+                    _reform_label(name, self.lang),
+                    (day, 1.0),
+                    xycoords=("data", "axes fraction"),
+                    xytext=(-2, -2),
+                    textcoords="offset points",
+                    rotation=90,
+                    va="top",
+                    ha="right",
+                    fontsize=6,
+                    color="#d62728",
+                    fontfamily=self.fam,
+                    gid="reform-label",
+                )
             self._marks = marks
-        self.title.set_text(_t((f"Daily metrics to day {last} (dashed red: reforms)",
-                                f"每日指标（至第 {last} 天；红色虚线：改革）"), self.lang))
+        self.title.set_text(
+            _t(
+                (
+                    f"Daily metrics to day {last} (dashed red: reforms)",
+                    f"每日指标（至第 {last} 天；红色虚线：改革）",
+                ),
+                self.lang,
+            )
+        )
         self.fig.reform_marks = marks  # type: ignore[attr-defined]
         return self.fig
 
@@ -524,7 +879,9 @@ def draw_timeseries(
 
 
 def figure_png(fig: Figure, dpi: float | None = None) -> bytes:
-    """The figure as PNG bytes."""
+    """Render the figure as PNG bytes."""
     buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=dpi or fig.dpi, facecolor="white")
+    fig.savefig(
+        buf, format="png", dpi=dpi or fig.dpi, facecolor="white", pil_kwargs={"compress_level": 1}
+    )
     return buf.getvalue()

@@ -24,19 +24,33 @@ import numpy as np
 from reformabm.org.graph import EdgeKind, NodeKind
 
 __all__ = [
-    "TERRITORIAL_ROWS", "ATTACHED", "VALUE_KEYS", "hierarchical_layout", "layout_rows",
-    "territorial_structure", "aggregate_org",
+    "TERRITORIAL_ROWS",
+    "ATTACHED",
+    "VALUE_KEYS",
+    "hierarchical_layout",
+    "layout_rows",
+    "territorial_structure",
+    "aggregate_org",
 ]
 
 #: Territorial kinds in row order, top-down.
 TERRITORIAL_ROWS: list[str] = [
-    NodeKind.CENTRAL.value, NodeKind.PROVINCE.value, NodeKind.CITY.value, NodeKind.COUNTY.value,
-    NodeKind.AREA.value, NodeKind.TOWNSHIP.value, NodeKind.VILLAGE.value, NodeKind.GRID.value,
+    NodeKind.CENTRAL.value,
+    NodeKind.PROVINCE.value,
+    NodeKind.CITY.value,
+    NodeKind.COUNTY.value,
+    NodeKind.AREA.value,
+    NodeKind.TOWNSHIP.value,
+    NodeKind.VILLAGE.value,
+    NodeKind.GRID.value,
 ]
 #: Kinds of units attached to a territorial unit (drawn in the band above it).
 ATTACHED: set[str] = {
-    NodeKind.LEADER.value, NodeKind.CENTRE.value, NodeKind.SUPERVISION.value,
-    NodeKind.DISCIPLINE.value, NodeKind.DEPARTMENT.value,
+    NodeKind.LEADER.value,
+    NodeKind.CENTRE.value,
+    NodeKind.SUPERVISION.value,
+    NodeKind.DISCIPLINE.value,
+    NodeKind.DEPARTMENT.value,
 }
 #: Per-unit quantities carried (and summed) by :func:`aggregate_org`.
 VALUE_KEYS = ("open", "work", "capacity")
@@ -45,7 +59,9 @@ _TERR = set(TERRITORIAL_ROWS)
 _ROW_INDEX = {k: i for i, k in enumerate(TERRITORIAL_ROWS)}
 
 
-def territorial_structure(g: nx.DiGraph) -> tuple[dict[int, int], dict[int, list[int]], dict[int, int]]:
+def territorial_structure(
+    g: nx.DiGraph,
+) -> tuple[dict[int, int], dict[int, list[int]], dict[int, int]]:
     """One pass over the edges: territorial parent, territorial children and home unit.
 
     Returns
@@ -61,7 +77,8 @@ def territorial_structure(g: nx.DiGraph) -> tuple[dict[int, int], dict[int, list
     Examples
     --------
     >>> g = nx.DiGraph()
-    >>> g.add_nodes_from([(0, {"kind": "county"}), (1, {"kind": "township"}), (2, {"kind": "centre"}),
+    >>> g.add_nodes_from([(0, {"kind": "county"}), (1, {"kind": "township"}),
+    ...                   (2, {"kind": "centre"}),
     ...                   (3, {"kind": "department"})])
     >>> g.add_edge(0, 1, kind="command"); g.add_edge(0, 2, kind="command")
     >>> g.add_edge(2, 3, kind="dispatch")
@@ -94,7 +111,7 @@ def territorial_structure(g: nx.DiGraph) -> tuple[dict[int, int], dict[int, list
 
 
 def _band_rows(g: nx.DiGraph, home: dict[int, int]) -> tuple[dict[str, float], dict[str, float]]:
-    """y of each territorial row and of the band (leader row) above it, top-down."""
+    """Y of each territorial row and of the band (leader row) above it, top-down."""
     present = {k for _, k in g.nodes(data="kind") if k in _TERR}
     homes_kinds = {g.nodes[h]["kind"] for h in home.values()}
     row_y: dict[str, float] = {}
@@ -112,7 +129,7 @@ def _band_rows(g: nx.DiGraph, home: dict[int, int]) -> tuple[dict[str, float], d
 
 
 def layout_rows(g: nx.DiGraph) -> dict[str, float]:
-    """The y of each territorial row present in ``g`` (kind -> y), top-down from 0.
+    """Return the y of each territorial row present in ``g`` (kind -> y), top-down from 0.
 
     >>> g = nx.DiGraph()
     >>> g.add_nodes_from([(0, {"kind": "county"}), (1, {"kind": "village"})])
@@ -133,7 +150,8 @@ def hierarchical_layout(g: nx.DiGraph, width: float = 1.0) -> dict[int, tuple[fl
     Examples
     --------
     >>> g = nx.DiGraph()
-    >>> g.add_nodes_from([(0, {"kind": "county"}), (1, {"kind": "village"}), (2, {"kind": "village"}),
+    >>> g.add_nodes_from([(0, {"kind": "county"}), (1, {"kind": "village"}),
+    ...                   (2, {"kind": "village"}),
     ...                   (3, {"kind": "centre"}), (4, {"kind": "leader"})])
     >>> for v in (1, 2, 3): g.add_edge(0, v, kind="command")
     >>> g.add_edge(4, 0, kind="command")
@@ -197,9 +215,17 @@ def hierarchical_layout(g: nx.DiGraph, width: float = 1.0) -> dict[int, tuple[fl
             left, right = depts[:n_left], depts[n_left:]
             gap = max(0.08 * half, 0.5)
             if left:
-                xs = np.linspace(xh - half, xh - gap, len(left)) if len(left) > 1 else [xh - 0.5 * half]
+                xs = (
+                    np.linspace(xh - half, xh - gap, len(left))
+                    if len(left) > 1
+                    else [xh - 0.5 * half]
+                )
                 pos.update({u: (float(v), top - 1.0) for u, v in zip(left, xs, strict=True)})
-            xs = np.linspace(xh + gap, xh + half, len(right)) if len(right) > 1 else [xh + 0.5 * half]
+            xs = (
+                np.linspace(xh + gap, xh + half, len(right))
+                if len(right) > 1
+                else [xh + 0.5 * half]
+            )
             pos.update({u: (float(v), top - 1.0) for u, v in zip(right, xs, strict=True)})
     if loose:  # units with no territorial home: a row above everything
         y0 = max((p[1] for p in pos.values()), default=-1.0) + 1.0
@@ -230,7 +256,7 @@ def aggregate_org(
     *,
     max_nodes: int = 1500,
 ) -> nx.DiGraph:
-    """A light copy of ``g`` for drawing, folded if it has more than ``max_nodes`` units.
+    """Return a light copy of ``g`` for drawing, folded above ``max_nodes`` units.
 
     Grids are folded into their village (their territorial parent) when ``g`` has more than
     ``max_nodes`` nodes; if the result still has more, villages (with their grids) are folded
@@ -258,7 +284,8 @@ def aggregate_org(
     Examples
     --------
     >>> g = nx.DiGraph()
-    >>> g.add_nodes_from([(0, {"kind": "township", "staff": 1.0}), (1, {"kind": "village", "staff": 1.0}),
+    >>> g.add_nodes_from([(0, {"kind": "township", "staff": 1.0}),
+    ...                   (1, {"kind": "village", "staff": 1.0}),
     ...                   (2, {"kind": "grid", "staff": 2.0}), (3, {"kind": "grid", "staff": 2.0})])
     >>> for a, b in [(0, 1), (1, 2), (1, 3)]: g.add_edge(a, b, kind="command")
     >>> h = aggregate_org(g, {"open": [1, 2, 3, 4]}, max_nodes=3)
