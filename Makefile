@@ -1,7 +1,7 @@
 # reformabm: the two commands of the README.
 #   make demo   set up .venv and run the teaching county for a year (outputs in runs/teaching)
 #   make test   set up .venv and run the test suite
-.PHONY: setup demo test bench lint clean
+.PHONY: setup demo test bench lint lab clean
 
 setup:
 	@bash scripts/setup.sh
@@ -20,3 +20,6 @@ lint: setup
 
 clean:
 	rm -rf runs .pytest_cache
+
+lab: setup
+	.venv/bin/jupyter lab notebooks/

@@ -203,8 +203,8 @@ def cmd_validate(args: argparse.Namespace) -> int:
     print(format_table(df))
     gaps = df["model_gap"].astype(bool)
     failed = ~df["pass"].astype(bool)
-    print(f"{int((~failed).sum())} of {len(df)} patterns pass; {int((failed & gaps).sum())} fail with a "
-          f"documented model gap, {int((failed & ~gaps).sum())} fail unexpectedly "
+    print(f"{int((~failed).sum())} of {len(df)} patterns pass; {int((failed & gaps).sum())} fail "
+          f"with a documented model gap, {int((failed & ~gaps).sum())} fail unexpectedly "
           f"({time.perf_counter() - t0:.0f} s)")
     if args.out:
         df.to_csv(args.out, index=False)
@@ -244,15 +244,18 @@ def build_parser() -> argparse.ArgumentParser:
     sc.set_defaults(func=cmd_scenarios)
     pa = sub.add_parser("params", help="list every behavioural parameter with unit and source")
     pa.set_defaults(func=cmd_params)
-    va = sub.add_parser("validate", help="check the seed papers' patterns against model output (calibration/patterns.toml)")
+    va = sub.add_parser("validate", help="check the seed papers' patterns against model output "
+                        "(calibration/patterns.toml)")
     va.add_argument("scenario", nargs="?", default=None,
-                    help="only the patterns about this case, scenario, paper (e.g. 003) or pattern id")
+                    help="only the patterns about this case, scenario, paper (003) or pattern id")
     va.add_argument("--full", action="store_true", help="also run the slow full-scale patterns")
-    va.add_argument("--seeds", type=int, default=None, metavar="N", help="run every pattern over seeds 1..N")
+    va.add_argument("--seeds", type=int, default=None, metavar="N",
+                    help="run every pattern over seeds 1..N")
     va.add_argument("--workers", type=int, default=1, help="parallel processes (default 1)")
-    va.add_argument("--patterns", type=Path, default=None, help="patterns file (default calibration/patterns.toml)")
+    va.add_argument("--patterns", type=Path, default=None,
+                    help="patterns file (default calibration/patterns.toml)")
     va.add_argument("--out", type=Path, default=None, help="write the table as CSV")
-    va.add_argument("--list", action="store_true", help="list the selected patterns without running them")
+    va.add_argument("--list", action="store_true", help="list the selected patterns, do not run")
     va.add_argument("--verbose", action="store_true", help="report each run on stderr")
     va.set_defaults(func=cmd_validate)
     from reformabm.experiments.cli import add_parsers

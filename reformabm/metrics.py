@@ -16,7 +16,11 @@ metrics cost O(units + histogram), never a scan of all issues. Definitions (see 
 - ``utilisation_<kind>``: staff-days worked / staff-days available, by unit kind.
 
 - ``formal_closure_share`` (形式化办结): share of closures that were closures on paper.
-- ``satisfaction``: population-weighted mean satisfaction of residents.
+- ``satisfaction`` (满意度, as in a reply survey 回访): mean score of the experiences of the
+  residents served so far — each closure scored 1 on time, 0.1 less per day late (at least
+  0.2), and 0 for a problem that comes back after a closure on paper.
+  ``resident_satisfaction``: population-weighted mean of residents' satisfaction state
+  (moves slowly: most people have no issue in a given month).
 - ``blame_level_<k>``: share of accountability cases whose blamed unit is of rank ``k``
   (null when supervision is off or no case arose).
 - ``involution_index`` (内卷化指数): with window ``W`` = ``workload.involution_window_days``,
@@ -56,7 +60,7 @@ DAILY_KEYS = [
     "created", "closed", "withdrawn", "overdue", "leader_queue",
     "closure_rate", "on_time_rate", "days_to_close_mean", "coordination_dependence",
     "pushback_rate", "misdispatch_rate", "formal_closure_share", "involution_index",
-    "satisfaction", "staff_total", "n_layers", "span_of_control_max",
+    "satisfaction", "resident_satisfaction", "staff_total", "n_layers", "span_of_control_max",
     "yellow", "red", "supervision_cases", "discipline_cases", "extensions", "formal_closures",
     "reopened", "held_closures", "effort_staff_days", "rules", "rule_overhead_share",
     "campaign_active", "grid_time_lost_share", "pressure_mean", "strain_mean", "trust",
@@ -97,6 +101,8 @@ class Metrics:
         self.capacity_by_kind = np.zeros(len(KIND_CODES))
         self.today: dict[str, Any] = {}
         self._prev = (0, 0, 0)
+        self.experience_score = 0.0  # sum of residents' experience scores
+        self.experiences = 0
         self.contact_found = 0
         self.handed_over = 0
         self.self_resolved = 0
@@ -191,7 +197,8 @@ class Metrics:
             "coordination_dependence": self._coordination_dependence(s, ids, st),
             **model.structure_metrics(),
             "involution_index": self.involution_index(),
-            "satisfaction": float((model.satisfaction * pop).sum() / pop.sum()),
+            "satisfaction": _nan_div(self.experience_score, self.experiences),
+            "resident_satisfaction": float((model.satisfaction * pop).sum() / pop.sum()),
             "trust": float((model.trust * pop).sum() / pop.sum()),
             "yellow": self.yellow_today,
             "red": self.red_today,

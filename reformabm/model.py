@@ -409,6 +409,7 @@ class ReformModel(mesa.Model):
         today = m.today
         out["involution_index"] = m.involution_index()
         out["satisfaction"] = today.get("satisfaction")
+        out["resident_satisfaction"] = today.get("resident_satisfaction")
         out["trust"] = today.get("trust")
         for k, v in m.blame_shares(self.spec.accountability.supervision).items():
             out[f"blame_level_{k}"] = v

@@ -115,6 +115,8 @@ def experience(model: ReformModel, residents: np.ndarray, scores: np.ndarray) ->
     """
     if len(residents) == 0:
         return
+    model.metrics.experience_score += float(np.sum(scores))
+    model.metrics.experiences += len(scores)
     r = model.spec.residents
     n = len(model.trust)
     cnt = np.bincount(residents, minlength=n)

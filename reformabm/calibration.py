@@ -1,0 +1,725 @@
+"""Pattern-oriented validation (模式导向验证) against the seed papers.
+
+``calibration/patterns.toml`` states, for each seed paper, the qualitative facts the paper
+reports as testable statements over model output (pattern-oriented modelling: Grimm et al.
+2005, *Science* 310: 987-991). A pattern names the paper and the ``docs/sources.md`` rows it
+rests on, a scenario (a shipped one, possibly reduced through overrides and a shorter run),
+a metric, and what is expected of it:
+
+- **one arm**: the metric's mean over seeds against a threshold (``"> 0.5"``, ``">= 0.9"``,
+  ``"in [0.956, 0.996]"``);
+- **two or more arms** (a paired comparison on common random numbers: every arm runs with the
+  same seeds): the arms' means must rise or fall from one arm to the next (``"increasing"``,
+  ``"decreasing"``, or ``"not increasing"`` / ``"not decreasing"`` within a tolerance).
+  A rise or fall must hold for the mean paired difference (beyond ``tolerance``) and, with
+  ``all_seeds = true`` (the default), for every seed's own paired difference.
+
+A pattern the model is known not to reproduce keeps its statement and carries a
+``model_gap`` note explaining why; it still counts as failed.
+
+:func:`load_patterns` validates the file (pydantic, with messages naming the pattern and the
+field); :func:`run_patterns` runs the selected patterns (each distinct run once, shared by
+patterns that need it) and returns a DataFrame with one row per pattern: pattern, source,
+expected, observed, pass. ``reformabm validate [SCENARIO] [--full] [--seeds N]`` prints it.
+
+Metrics are summary keys of :meth:`ReformModel.summary` (``on_time_rate``), daily keys
+averaged over a day window (``ts:utilisation_department`` with ``window = [120, 180]``), or
+the derived metrics in :data:`METRICS` (documented there).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import multiprocessing
+import re
+import time
+import tomllib
+import unicodedata
+from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from reformabm.errors import ReformabmError
+
+if TYPE_CHECKING:
+    from reformabm.model import ReformModel
+
+__all__ = [
+    "PATTERNS_FILE", "CalibrationError", "Pattern", "PatternFile", "load_patterns",
+    "select_patterns", "run_patterns", "format_table", "METRICS",
+]
+
+PATTERNS_FILE = Path(__file__).resolve().parent.parent / "calibration" / "patterns.toml"
+
+
+class CalibrationError(ReformabmError, ValueError):
+    """The patterns file is wrong, or a pattern cannot be run (message names the pattern)."""
+
+
+# ---- derived metrics ---------------------------------------------------------------------------
+
+@dataclass
+class RunContext:
+    """What a metric may read besides the finished model."""
+
+    initial_government_staff: float
+    window: tuple[int, int] | None
+
+
+def _arrays(model: ReformModel) -> tuple[Any, int]:
+    s = model.issues
+    return s, len(s)
+
+
+def _closed(model: ReformModel) -> np.ndarray:
+    from reformabm.issues import Stage
+
+    s, n = _arrays(model)
+    return s.stage[:n] == Stage.CLOSED
+
+
+def _solver_kind(model: ReformModel, kind: str) -> np.ndarray:
+    from reformabm.org.graph import NodeKind
+    from reformabm.org.tables import KIND_CODES
+
+    s, n = _arrays(model)
+    solver = s.solver[:n].astype(np.int64)
+    ok = solver >= 0
+    out = np.zeros(n, bool)
+    out[ok] = model.tables.kind[solver[ok]] == KIND_CODES[NodeKind(kind)]
+    return out
+
+
+def _share(mask: np.ndarray, of: np.ndarray) -> float:
+    n = int(of.sum())
+    return float((mask & of).sum() / n) if n else math.nan
+
+
+def cross_boundary_leader_share(model: ReformModel, ctx: RunContext) -> float:
+    """Share of cross-boundary department closures that needed the leader (高位协调).
+
+    Among closed issues spanning two or more domains (residual matters that cross
+    departments' remits, 000-14) whose solver is a department, the share with
+    ``needed_leader``: 000's coordination dependence (000-17) on the issues it is about.
+    """
+    s, n = _arrays(model)
+    sel = _closed(model) & _solver_kind(model, "department") & (s.n_domains[:n] >= 2)
+    return _share(s.needed_leader[:n].astype(bool), sel)
+
+
+def _ledger(model: ReformModel) -> np.ndarray:
+    from reformabm.issues import Channel
+
+    s, n = _arrays(model)
+    return s.channel[:n] == Channel.LEDGER
+
+
+def ledger_cases(model: ReformModel, ctx: RunContext) -> float:
+    """Issues entered on the secretary's ledger track (书记民情三本账; complaints included)."""
+    return float(_ledger(model).sum())
+
+
+def ledger_per_1000_year(model: ReformModel, ctx: RunContext) -> float:
+    """Ledger cases per 1,000 residents per year (003-07: 8.1-8.9, derived)."""
+    per_person = ledger_cases(model, ctx) / model.spec.residents.population
+    return per_person * 1000 * 365 / max(1, model.day)
+
+
+def ledger_closure_share(model: ReformModel, ctx: RunContext) -> float:
+    """Ledger cases closed / received by the end of the run (003-07: 8,597 of 8,812 = 97.6 %)."""
+    led = _ledger(model)
+    return _share(_closed(model), led)
+
+
+def ledger_satisfaction(model: ReformModel, ctx: RunContext) -> float:
+    """Mean reply score (回访满意度) of closed ledger cases (003-07: 98.5 % or more).
+
+    A case scores the model's closure experience (1 on time, 0.1 less per day late, at least
+    0.2; docs/ODD.md 7.12), or 0 if the closure did not hold: closed on paper (形式化办结) or
+    the problem came back.
+    """
+    s, n = _arrays(model)
+    sel = _ledger(model) & _closed(model)
+    if not sel.any():
+        return math.nan
+    late = np.maximum(0, s.end_day[:n] - s.deadline_day[:n]).astype(float)
+    score = np.maximum(0.2, 1.0 - 0.1 * late)
+    came_back = np.zeros(n, bool)
+    back = s.reopened_from[:n]
+    came_back[back[back >= 0]] = True
+    failed = s.formal_closure[:n].astype(bool) | came_back
+    score = np.where(failed, 0.0, score)
+    return float(score[sel].mean())
+
+
+def village_solved_per_1000_year(model: ReformModel, ctx: RunContext) -> float:
+    """Issues solved at village level, per 1,000 residents per year.
+
+    Closed issues whose solver is a village/community (its cadres and, after town-village
+    integration, the stationed town cadres).
+    """
+    n = int((_closed(model) & _solver_kind(model, "village")).sum())
+    return n / model.spec.residents.population * 1000 * 365 / max(1, model.day)
+
+
+def latent_days_mean(model: ReformModel, ctx: RunContext) -> float:
+    """Mean days from a problem arising to government knowing of it (new problems only)."""
+    s, n = _arrays(model)
+    known = s.known_day[:n]
+    sel = (known >= 0) & (s.reopened_from[:n] < 0) & (s.complaint_of[:n] < 0)
+    return float((known[sel] - s.created_day[:n][sel]).mean()) if sel.any() else math.nan
+
+
+def min_escalated_on_time(model: ReformModel, ctx: RunContext) -> float:
+    """Lowest on-time rate over required levels 2-5.
+
+    These are the events that had to leave the grid (002-06/07), each against its own
+    "135710" limit (002-14).
+    """
+    m = model.metrics
+    rates = [m.on_time_level[k] / m.closed_level[k] for k in range(2, 6) if m.closed_level[k]]
+    return float(min(rates)) if rates else math.nan
+
+
+def days_to_close_window(model: ReformModel, ctx: RunContext) -> float:
+    """Mean days from known to closed of issues that became known within ``window``."""
+    s, n = _arrays(model)
+    known = s.known_day[:n]
+    sel = _closed(model) & (known >= 0)
+    if ctx.window is not None:
+        sel &= (known >= ctx.window[0]) & (known <= ctx.window[1])
+    return float((s.end_day[:n][sel] - known[sel]).mean()) if sel.any() else math.nan
+
+
+_GOVERNMENT = ("department", "township", "county", "city", "centre", "area")
+
+
+def government_staff(g: Any) -> float:
+    """Staff of the administration (编制) in org graph ``g``.
+
+    Departments, townships, county/city units, centres and quasi-units' seconded staff;
+    villages, grids, leaders, bureaus and commissions are not counted.
+    """
+    return float(sum(d.get("staff", 0.0) for _, d in g.nodes(data=True)
+                     if d.get("kind") in _GOVERNMENT))
+
+
+def government_staff_ratio(model: ReformModel, ctx: RunContext) -> float:
+    """Administration staff at the end / at the start (004-06: ~0.40 of a comparable county)."""
+    if not ctx.initial_government_staff:
+        return math.nan
+    return government_staff(model.org) / ctx.initial_government_staff
+
+
+def middle_layer_emerged(model: ReformModel, ctx: RunContext) -> float:
+    """Count endogenous emergences of quasi-units (片区/治理单元; ``middle_layer_rule``)."""
+    return float(sum(1 for r in model.reforms_applied if r.get("name") == "middle_layer_emerged"))
+
+
+def quasi_units(model: ReformModel, ctx: RunContext) -> float:
+    """Quasi-layer units (片区/治理单元) in the organisation at the end of the run."""
+    return float(sum(1 for _, d in model.org.nodes(data=True) if d.get("quasi")))
+
+
+def blame_bottom(model: ReformModel, ctx: RunContext) -> float:
+    """Share of discipline cases blamed on grid teams and villages (ranks 1-2; 001-12)."""
+    s = model.summary()
+    vals = [s.get("blame_level_1"), s.get("blame_level_2")]
+    return math.nan if any(v is None for v in vals) else float(sum(vals))
+
+
+def blame_bottom_excess(model: ReformModel, ctx: RunContext) -> float:
+    """Blame share of ranks 1-2 minus their share of issue-days held (001-12).
+
+    Positive: the bottom is blamed beyond its part in the time issues were held.
+    """
+    s = model.summary()
+    b = blame_bottom(model, ctx)
+    return b - float(s["holding_share_level_1"] + s["holding_share_level_2"])
+
+
+#: Derived metrics by name: ``fn(model, context) -> float`` (docstrings give the definitions).
+METRICS: dict[str, Callable[[ReformModel, RunContext], float]] = {
+    f.__name__: f for f in (
+        cross_boundary_leader_share, ledger_cases, ledger_per_1000_year, ledger_closure_share,
+        ledger_satisfaction, village_solved_per_1000_year, latent_days_mean, min_escalated_on_time,
+        days_to_close_window, government_staff_ratio, middle_layer_emerged, quasi_units,
+        blame_bottom, blame_bottom_excess,
+    )
+}
+
+
+@lru_cache(maxsize=1)
+def _summary_keys() -> frozenset[str]:
+    from reformabm.model import ReformModel
+
+    m = ReformModel("teaching", rng=1, days=1)
+    m.step()
+    return frozenset(k for k, v in m.summary().items() if not isinstance(v, (str, list)))
+
+
+def _metric_value(model: ReformModel, metric: str, ctx: RunContext) -> float:
+    if metric in METRICS:
+        return float(METRICS[metric](model, ctx))
+    if metric.startswith("ts:"):
+        df = model.timeseries()
+        col = df[metric[3:]]
+        if ctx.window is not None:
+            col = col[(df["day"] >= ctx.window[0]) & (df["day"] <= ctx.window[1])]
+        col = pd.to_numeric(col, errors="coerce")
+        return float(col.mean()) if col.notna().any() else math.nan
+    v = model.summary().get(metric)
+    return math.nan if v is None else float(v)
+
+
+# ---- the patterns file -------------------------------------------------------------------------
+
+_CMP = re.compile(r"^\s*(>=|<=|>|<)\s*([-+]?\d+(?:\.\d*)?(?:[eE][-+]?\d+)?)\s*$")
+_IN = re.compile(r"^\s*in\s*\[\s*([-+]?[\d.eE+-]+)\s*,\s*([-+]?[\d.eE+-]+)\s*\]\s*$")
+_DIRECTIONS = ("increasing", "decreasing", "not increasing", "not decreasing")
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class Arm(_Strict):
+    """One arm of a comparison: a label and what it changes (on top of the pattern's base)."""
+
+    label: str
+    overrides: dict[str, Any] = Field(default_factory=dict, description="dotted-path overrides")
+    reforms: list[str] = Field(default_factory=list,
+                               description="extra reforms, CLI syntax name:k=v@day")
+    drop_reforms: list[str] = Field(default_factory=list,
+                                    description="the scenario's [[reforms]] left out (by name)")
+
+
+class Pattern(_Strict):
+    """One testable statement of a seed paper."""
+
+    id: str = Field(pattern=r"^[A-Za-z0-9_.-]+$")
+    paper: str = Field(pattern=r"^00[0-4]$", description="seed paper 000-004")
+    source: str = Field(min_length=3, description="docs/sources.md rows, e.g. '000-17, 000-05'")
+    case: str = Field(description="the seed scenario the pattern is about (z_city, kaifeng, ...)")
+    statement: str = Field(min_length=10)
+    scenario: str = Field(description="scenario to run: shipped name or .toml path")
+    fast: bool = False
+    days: int | None = Field(None, ge=1, le=36500)
+    seeds: int | list[int] | None = None
+    overrides: dict[str, Any] = Field(default_factory=dict)
+    reforms: list[str] = Field(default_factory=list)
+    drop_reforms: list[str] = Field(default_factory=list)
+    metric: str
+    window: tuple[int, int] | None = None
+    arms: list[Arm] = Field(default_factory=list)
+    expect: str
+    tolerance: float = Field(0.0, ge=0)
+    all_seeds: bool = True
+    model_gap: str = ""
+
+    @field_validator("seeds")
+    @classmethod
+    def _seeds(cls, v: int | list[int] | None) -> int | list[int] | None:
+        if isinstance(v, int) and v < 1:
+            raise ValueError("expected a number of seeds >= 1 or a list of seeds")
+        if isinstance(v, list) and (not v or min(v) < 0):
+            raise ValueError("expected a non-empty list of seeds >= 0")
+        return v
+
+    @field_validator("window")
+    @classmethod
+    def _window(cls, v: tuple[int, int] | None) -> tuple[int, int] | None:
+        if v is not None and not 1 <= v[0] <= v[1]:
+            raise ValueError("expected [first_day, last_day] with 1 <= first_day <= last_day")
+        return v
+
+    @field_validator("metric")
+    @classmethod
+    def _metric(cls, v: str) -> str:
+        from reformabm.metrics import DAILY_KEYS
+
+        if v in METRICS:
+            return v
+        if v.startswith("ts:"):
+            if v[3:] not in DAILY_KEYS:
+                raise ValueError(f"'{v[3:]}' is not a daily key; expected one of {DAILY_KEYS}")
+            return v
+        if v not in _summary_keys():
+            raise ValueError(f"'{v}' is neither a derived metric {sorted(METRICS)}, nor "
+                             "'ts:<daily key>', nor a key of the run summary (summary.json)")
+        return v
+
+    @model_validator(mode="after")
+    def _expectation(self) -> Pattern:
+        e = self.expect.strip()
+        if len(self.arms) == 1:
+            raise ValueError("arms: give none (one run: the scenario) or at least two to compare")
+        if self.arms:
+            if e not in _DIRECTIONS:
+                raise ValueError(f"expect = {self.expect!r}: with arms, expected one of "
+                                 f"{list(_DIRECTIONS)}")
+            labels = [a.label for a in self.arms]
+            if len(set(labels)) != len(labels):
+                raise ValueError("arms: labels must be unique")
+        else:
+            m = _IN.match(e)
+            if not (_CMP.match(e) or (m and float(m.group(1)) <= float(m.group(2)))):
+                raise ValueError(f"expect = {self.expect!r}: without arms, expected '> x', '>= x', "
+                                 "'< x', '<= x' or 'in [a, b]' with a <= b")
+        if self.metric in ("days_to_close_window",) and self.window is None:
+            raise ValueError(f"metric {self.metric} needs window = [first_day, last_day]")
+        return self
+
+
+class Defaults(_Strict):
+    """``[defaults]`` of the patterns file."""
+
+    seeds: int | list[int] = 3
+    days: int = Field(365, ge=1, le=36500)
+
+
+class PatternFile(_Strict):
+    """The whole patterns file."""
+
+    defaults: Defaults = Field(default_factory=Defaults)
+    patterns: list[Pattern] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _unique(self) -> PatternFile:
+        ids = [p.id for p in self.patterns]
+        dup = sorted({i for i in ids if ids.count(i) > 1})
+        if dup:
+            raise ValueError(f"pattern ids must be unique; repeated: {dup}")
+        return self
+
+
+def _loc(loc: tuple, data: dict) -> str:
+    parts: list[str] = []
+    node: Any = data
+    for item in loc:
+        if isinstance(item, int) and isinstance(node, list) and 0 <= item < len(node):
+            node = node[item]
+            name = node.get("id") or node.get("label") if isinstance(node, dict) else None
+            parts[-1] = f"{parts[-1]}[{name or item}]" if parts else f"[{item}]"
+        else:
+            parts.append(str(item))
+            node = node.get(item) if isinstance(node, dict) else None
+    return ".".join(parts)
+
+
+def load_patterns(path: str | Path | None = None) -> PatternFile:
+    """Read and validate a patterns file (default: ``calibration/patterns.toml``).
+
+    Raises
+    ------
+    CalibrationError
+        Naming the pattern, the field, the value and what was expected.
+    """
+    path = Path(path) if path is not None else PATTERNS_FILE
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise CalibrationError(f"patterns file '{path}' cannot be read: {exc}") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise CalibrationError(f"patterns file '{path}' is not valid TOML: {exc}") from None
+    try:
+        pf = PatternFile.model_validate(data)
+    except ValidationError as exc:
+        msgs = []
+        for e in exc.errors()[:5]:
+            where = _loc(tuple(e.get("loc", ())), data) or "(file)"
+            val = e.get("input")
+            hide = isinstance(val, (dict, list)) or e.get("type") == "missing"
+            shown = "" if hide else f" = {val!r}"
+            msg = "unknown field" if e.get("type") == "extra_forbidden" else e.get("msg", "invalid")
+            msgs.append(f"`{where}`{shown}: {msg}")
+        more = len(exc.errors()) - 5
+        raise CalibrationError(f"patterns file '{path}': " + "; ".join(msgs)
+                               + (f" (and {more} more)" if more > 0 else "")) from None
+    from reformabm.scenario import scenario_path
+
+    for p in pf.patterns:
+        try:
+            scenario_path(p.scenario)
+        except ReformabmError as exc:
+            raise CalibrationError(f"pattern '{p.id}': {exc}") from None
+    return pf
+
+
+def select_patterns(pf: PatternFile, which: str | None = None, *,
+                    full: bool = False) -> list[Pattern]:
+    """Select the patterns about ``which``, fast ones only unless ``full``.
+
+    ``which`` is a case, scenario, paper number or pattern id; None selects all.
+    """
+    pats = [p for p in pf.patterns if full or p.fast]
+    if which:
+        keys = lambda p: {p.case, p.scenario, p.paper, p.id, Path(p.scenario).stem}  # noqa: E731
+        chosen = [p for p in pats if which in keys(p)]
+        if not chosen:
+            everything = sorted({k for p in pf.patterns for k in (p.case, p.paper)})
+            hint = "" if full else " (add --full to include the slow full-scale patterns)"
+            raise CalibrationError(f"no {'' if full else 'fast '}pattern is about '{which}'{hint}; "
+                                   "expected a case, scenario, paper or pattern id, e.g. "
+                                   f"{everything}")
+        pats = chosen
+    return pats
+
+
+# ---- running -----------------------------------------------------------------------------------
+
+def _freeze(overrides: dict[str, Any]) -> str:
+    """Write overrides as canonical JSON (hashable; ``json.loads`` reads them back)."""
+    return json.dumps(overrides, sort_keys=True, ensure_ascii=False)
+
+
+@dataclass(frozen=True)
+class _RunKey:
+    scenario: str
+    days: int
+    seed: int
+    overrides: str  # canonical JSON
+    reforms: tuple[str, ...]
+
+
+def _run_one(key: _RunKey, wanted: tuple[tuple[str, tuple[int, int] | None], ...]) -> dict:
+    """Run one configuration and compute the wanted (metric, window) values (picklable)."""
+    from reformabm.model import ReformModel
+
+    overrides = json.loads(key.overrides)
+    t0 = time.perf_counter()
+    model = ReformModel(key.scenario, rng=key.seed, days=key.days, overrides=overrides,
+                        reforms=list(key.reforms))
+    ctx_staff = government_staff(model.org)
+    model.run()
+    out = {}
+    for metric, window in wanted:
+        out[(metric, window)] = _metric_value(model, metric, RunContext(ctx_staff, window))
+    out["_seconds"] = time.perf_counter() - t0
+    return out
+
+
+def _seeds_of(p: Pattern, defaults: Defaults, n_seeds: int | None) -> list[int]:
+    if n_seeds is not None:
+        return list(range(1, n_seeds + 1))
+    s = p.seeds if p.seeds is not None else defaults.seeds
+    return list(range(1, s + 1)) if isinstance(s, int) else list(s)
+
+
+def _scenario_reforms(p: Pattern, overrides: dict[str, Any], drop: list[str]) -> dict[str, Any]:
+    """Add an override that leaves the named reforms out of the scenario's ``[[reforms]]``.
+
+    (Reforms scheduled after a shortened run's last day are left out by the model itself.)
+    """
+    if not drop:
+        return overrides
+    from reformabm.scenario import read_scenario_data
+
+    listed = overrides.get("reforms")
+    if listed is None:
+        listed = read_scenario_data(p.scenario)[0].get("reforms", [])
+    names = {r.get("name") for r in listed}
+    unknown = sorted(set(drop) - names)
+    if unknown:
+        raise CalibrationError(f"pattern '{p.id}': drop_reforms {unknown} are not among the "
+                               f"scenario's reforms {sorted(n for n in names if n)}")
+    return {**overrides, "reforms": [r for r in listed if r.get("name") not in drop]}
+
+
+def _arms(p: Pattern) -> list[tuple[str, dict, list[str]]]:
+    """(label, overrides, extra reforms) of each arm; one unnamed arm without ``arms``."""
+    if not p.arms:
+        return [("", _scenario_reforms(p, dict(p.overrides), p.drop_reforms), list(p.reforms))]
+    out = []
+    for a in p.arms:
+        drop = [*p.drop_reforms, *a.drop_reforms]
+        ov = _scenario_reforms(p, {**p.overrides, **a.overrides}, drop)
+        out.append((a.label, ov, [*p.reforms, *a.reforms]))
+    return out
+
+
+def _plan(pats: list[Pattern], defaults: Defaults,
+          n_seeds: int | None) -> dict[_RunKey, dict[str, set]]:
+    """Every distinct run the patterns need, with the (metric, window) pairs and pattern ids."""
+    plan: dict[_RunKey, dict[str, set]] = {}
+    for p in pats:
+        days = p.days or defaults.days
+        for _, ov, rf in _arms(p):
+            for seed in _seeds_of(p, defaults, n_seeds):
+                key = _RunKey(p.scenario, days, seed, _freeze(ov), tuple(rf))
+                entry = plan.setdefault(key, {"wanted": set(), "ids": set()})
+                entry["wanted"].add((p.metric, p.window))
+                entry["ids"].add(p.id)
+    return plan
+
+
+def _fmt(x: float) -> str:
+    if x is None or (isinstance(x, float) and math.isnan(x)):
+        return "n/a"
+    return f"{x:.3g}" if abs(x) >= 100 else f"{x:.3f}"
+
+
+def _evaluate(p: Pattern, values: list[np.ndarray]) -> tuple[str, float, bool]:
+    """Observed text, headline value and pass for a pattern given per-arm per-seed values."""
+    e = p.expect.strip()
+    if not p.arms:
+        v = values[0]
+        mean = float(np.nanmean(v)) if np.isfinite(v).any() else math.nan
+        finite = np.isfinite(v).any()
+        lo, hi = (float(np.nanmin(v)), float(np.nanmax(v))) if finite else (math.nan, math.nan)
+        spread = f" (seeds {_fmt(lo)}..{_fmt(hi)})" if len(v) > 1 else ""
+        obs = f"{_fmt(mean)}{spread}"
+        if math.isnan(mean):
+            return obs, mean, False
+        m = _CMP.match(e)
+        if m:
+            op, x = m.group(1), float(m.group(2))
+            ok = {">": mean > x, ">=": mean >= x, "<": mean < x, "<=": mean <= x}[op]
+        else:
+            m2 = _IN.match(e)
+            ok = float(m2.group(1)) <= mean <= float(m2.group(2))
+        return obs, mean, bool(ok)
+    means = [float(np.nanmean(v)) if np.isfinite(v).any() else math.nan for v in values]
+    ok = True
+    diffs = []
+    for a, b in zip(values, values[1:], strict=False):
+        d = b - a
+        dm = float(np.nanmean(d)) if np.isfinite(d).any() else math.nan
+        diffs.append(dm)
+        if math.isnan(dm):
+            ok = False
+            continue
+        fin = d[np.isfinite(d)]
+        if e == "increasing":
+            ok &= dm > p.tolerance and (not p.all_seeds or bool((fin > 0).all()))
+        elif e == "decreasing":
+            ok &= dm < -p.tolerance and (not p.all_seeds or bool((fin < 0).all()))
+        elif e == "not increasing":
+            ok &= dm <= p.tolerance
+        else:  # not decreasing
+            ok &= dm >= -p.tolerance
+    obs = " -> ".join(_fmt(m) for m in means)
+    obs += " (paired diff " + ", ".join(("+" if d > 0 else "") + _fmt(d) for d in diffs) + ")"
+    return obs, diffs[-1] if diffs else math.nan, bool(ok)
+
+
+def _expected_text(p: Pattern) -> str:
+    e = p.expect.strip()
+    metric = p.metric + (f" d{p.window[0]}-{p.window[1]}" if p.window else "")
+    if p.arms:
+        tol = f" (tol {p.tolerance:g})" if p.tolerance else ""
+        return f"{metric} {e}{tol} over " + " -> ".join(a.label for a in p.arms)
+    return f"{metric} {e}"
+
+
+def run_patterns(
+    which: str | None = None, *, full: bool = False, seeds: int | None = None, workers: int = 1,
+    path: str | Path | None = None, patterns: list[Pattern] | None = None,
+    progress: Callable[[str], None] | None = None,
+) -> pd.DataFrame:
+    """Run the selected patterns over their seeds; one row per pattern.
+
+    Parameters
+    ----------
+    which : str, optional
+        A case (``z_city``), scenario, paper (``"003"``) or pattern id; None: all.
+    full : bool
+        Include the slow full-scale patterns (default: only those marked ``fast``).
+    seeds : int, optional
+        Run every pattern over seeds 1..``seeds`` instead of its own seeds.
+    workers : int
+        Parallel processes (each distinct run is one task).
+    path : str or Path, optional
+        Patterns file (default ``calibration/patterns.toml``).
+    patterns : list of Pattern, optional
+        Run these instead of reading a file (``which``/``full`` are then ignored).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``pattern, paper, source, case, scenario, statement, expected, observed, value,
+        pass, model_gap, seeds, days, seconds``.
+    """
+    pf = load_patterns(path)
+    defaults = pf.defaults
+    pats = patterns if patterns is not None else select_patterns(pf, which, full=full)
+    if seeds is not None and seeds < 1:
+        raise CalibrationError(f"--seeds {seeds}: expected at least 1")
+    plan = _plan(pats, defaults, seeds)
+    say = progress or (lambda _msg: None)
+    say(f"validate: {len(pats)} pattern(s), {len(plan)} distinct run(s)")
+    results: dict[_RunKey, dict] = {}
+    keys = sorted(plan, key=lambda k: (k.scenario, k.days, k.overrides, k.reforms, k.seed))
+
+    def wanted(k: _RunKey) -> tuple:
+        return tuple(sorted(plan[k]["wanted"], key=str))
+
+    def go(k: _RunKey, job: Callable[[], dict]) -> None:
+        try:
+            res = job()
+        except ReformabmError as exc:
+            raise CalibrationError(f"pattern(s) {sorted(plan[k]['ids'])}: the run of "
+                                   f"'{k.scenario}' (seed {k.seed}, {k.days} days) failed: "
+                                   f"{exc}") from None
+        results[k] = res
+        say(f"  ran {k.scenario}, seed {k.seed}, {k.days} days ({res['_seconds']:.1f} s) for "
+            f"{', '.join(sorted(plan[k]['ids']))}")
+
+    if workers <= 1:
+        for k in keys:
+            go(k, lambda k=k: _run_one(k, wanted(k)))
+    else:
+        ctx = multiprocessing.get_context("forkserver")  # no fork() of a threaded parent
+        with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as ex:
+            futs = {k: ex.submit(_run_one, k, wanted(k)) for k in keys}
+            for k in keys:
+                go(k, futs[k].result)
+    rows = []
+    for p in pats:
+        days = p.days or defaults.days
+        sds = _seeds_of(p, defaults, seeds)
+        vals, secs = [], 0.0
+        for _, ov, rf in _arms(p):
+            arm_vals = []
+            for seed in sds:
+                res = results[_RunKey(p.scenario, days, seed, _freeze(ov), tuple(rf))]
+                arm_vals.append(res[(p.metric, p.window)])
+                secs += res["_seconds"]
+            vals.append(np.asarray(arm_vals, dtype=float))
+        observed, value, ok = _evaluate(p, vals)
+        rows.append({
+            "pattern": p.id, "paper": p.paper, "source": p.source, "case": p.case,
+            "scenario": p.scenario, "statement": p.statement, "expected": _expected_text(p),
+            "observed": observed, "value": value, "pass": ok, "model_gap": p.model_gap,
+            "seeds": len(sds), "days": days, "seconds": round(secs, 2),
+        })
+    return pd.DataFrame(rows)
+
+
+def _display_width(text: str) -> int:
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def format_table(df: pd.DataFrame, width: int = 60) -> str:
+    """Format the validation table as aligned text: pattern, source, expected, observed, result."""
+    def cut(x: object) -> str:
+        x = str(x)
+        return x if len(x) <= width else x[: width - 1] + "…"
+
+    rows = [["pattern", "source", "expected", "observed", "result"]]
+    for r in df.to_dict("records"):
+        result = "PASS" if r["pass"] else ("FAIL (known model gap)" if r["model_gap"] else "FAIL")
+        rows.append([str(r["pattern"]), cut(r["source"]), cut(r["expected"]), cut(r["observed"]),
+                     result])
+    widths = [max(_display_width(row[i]) for row in rows) for i in range(5)]
+    lines = ["  ".join(c + " " * (w - _display_width(c)) for c, w in zip(row, widths, strict=True))
+             for row in rows]
+    return "\n".join(line.rstrip() for line in lines)

@@ -1,0 +1,96 @@
+"""The notebooks: built from ``notebooks/_build.py`` and stored without outputs, and each one
+runs top to bottom (nbclient) with small settings injected after its ``parameters`` cell.
+
+Executing them takes a few minutes in all, so those tests are marked ``slow``; the check that
+the stored notebooks are clean and up to date is fast. Executing needs the ``notebooks`` extra
+(nbclient, ipykernel).
+"""
+
+from __future__ import annotations
+
+import importlib.util
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+BUILD = ROOT / "notebooks" / "_build.py"
+
+#: Small settings per notebook (inserted after its parameters cell): short runs, two seeds.
+SMALL: dict[str, str] = {
+    "01_quickstart": "DAYS = 60",
+    "02_linkage_centre": (
+        "DAYS = 40\nSWEEP_DAYS = 30\nSEEDS = [1, 2]\nAUTHORITY = [0.2, 0.8]\nLOAD = [1.0, 1.25]"
+    ),
+    "03_five_level_platform": "DAYS = 40\nSEEDS = [1, 2]",
+    "04_abolishing_the_township": "DAYS = 70\nREFORM_DAY = 35\nSEEDS = [1, 2]",
+    "05_involution_trap": (
+        "DAYS = 100\nSEEDS = [1, 2]\nTARGETS = [0.85, 0.9]\nOVERHEADS = [0.005, 0.01]"
+    ),
+    # the sweep file's reforms apply on day 90, so its runs need more days
+    "06_sweeps_and_sensitivity": "TRAJECTORIES = 2\nDAYS = 95\nSOBOL_N = 4",
+    "classroom/exercise_overloaded_county": "DAYS = 60\nREFORM_DAY = 20\nSEEDS = [1, 2]",
+    "classroom/answers_overloaded_county": "DAYS = 60\nREFORM_DAY = 20\nSEEDS = [1, 2]",
+    "classroom/exercise_middle_layer": "DAYS = 70\nREFORM_DAY = 35\nSEEDS = [1, 2]",
+    "classroom/answers_middle_layer": "DAYS = 70\nREFORM_DAY = 35\nSEEDS = [1, 2]",
+}
+CELL_TIMEOUT = 600  # seconds per cell
+
+
+def _builder():
+    pytest.importorskip("nbformat", reason="the notebooks need the 'notebooks' extra (nbformat)")
+    spec = importlib.util.spec_from_file_location("notebooks_build", BUILD)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_every_notebook_has_small_settings():
+    assert set(_builder().NOTEBOOKS) == set(SMALL)
+
+
+def test_notebooks_are_built_clean_and_up_to_date():
+    """The stored notebooks are exactly what _build.py writes: no outputs, no drift."""
+    problems = _builder().check(list(SMALL))
+    assert not problems, "\n".join(problems)
+
+
+def test_each_notebook_has_one_parameters_cell_and_cites_seed_papers():
+    b = _builder()
+    for name in SMALL:
+        nb = b.build(name)
+        tagged = [c for c in nb.cells if "parameters" in c.metadata.get("tags", [])]
+        assert len(tagged) == 1, name
+        text = "\n".join(c.source for c in nb.cells if c.cell_type == "markdown")
+        assert any(f"00{k}" in text for k in range(5)), name
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", list(SMALL))
+def test_notebook_runs(name):
+    pytest.importorskip(
+        "nbclient", reason="executing notebooks needs the 'notebooks' extra (nbclient)"
+    )
+    pytest.importorskip(
+        "ipykernel", reason="executing notebooks needs the 'notebooks' extra (ipykernel)"
+    )
+    import nbformat
+    from nbclient import NotebookClient
+
+    b = _builder()
+    nb = b.build(name)
+    i = next(i for i, c in enumerate(nb.cells) if "parameters" in c.metadata.get("tags", []))
+    nb.cells.insert(i + 1, nbformat.v4.new_code_cell(SMALL[name], id="injected-parameters"))
+    client = NotebookClient(
+        nb,
+        timeout=CELL_TIMEOUT,
+        kernel_name="python3",
+        resources={"metadata": {"path": str(b.path_of(name).parent)}},
+    )
+    client.execute()  # raises CellExecutionError, with the cell and the traceback, on any error
+    outputs = [o for c in nb.cells if c.cell_type == "code" for o in c.outputs]
+    assert not [o for o in outputs if o.output_type == "error"]
+    images = [o for o in outputs if "image/png" in o.get("data", {})]
+    assert images, f"{name}: no figure was displayed"
+    tracebacks = [o.text for o in outputs if o.output_type == "stream" and "Traceback" in o.text]
+    assert not tracebacks, tracebacks[0]
