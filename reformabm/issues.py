@@ -89,7 +89,8 @@ _COLUMNS: dict[str, tuple[type, object]] = {
     "pushbacks": (np.int16, 0),
     "misdispatches": (np.int16, 0),
     "needed_leader": (np.bool_, False),
-    "forced": (np.bool_, False),
+    "forced": (np.bool_, False),  # assigned by the leader: cannot be pushed back
+    "centre_settled": (np.bool_, False),  # the centre already named a lead department once
     "distorted": (np.bool_, False),
     "misrouted": (np.bool_, False),
     "draw": (np.float32, 0.0),  # uniform drawn on arrival at a holder, for its decision

@@ -236,7 +236,8 @@ class ReformModel(mesa.Model):
 
     def patrol_share(self) -> np.ndarray:
         """Share of each grid team's time left for patrol: what rules, campaigns, pushed-down
-        tasks and yesterday's issue work leave of its gross capacity."""
+        tasks and yesterday's issue work leave of its gross capacity.
+        """
         gross = self.workload.gross
         with np.errstate(divide="ignore", invalid="ignore"):
             share = np.where(gross > 0, (self.capacity - self._work_yesterday) / gross, 0.0)
@@ -276,7 +277,8 @@ class ReformModel(mesa.Model):
     def replace_org(self, g: nx.DiGraph, successors: dict[int, int]) -> None:
         """Install a reformed org graph: agents for new units, none for removed ones, routing
         tables re-derived, and every open issue held by a removed unit handed over to its
-        successor (never lost)."""
+        successor (never lost).
+        """
         old = self.org
         removed = [u for u in old.nodes if u not in g]
         added = [u for u in g.nodes if u not in old]

@@ -267,7 +267,13 @@ def test_town_village_integration_moves_capacity_down():
     town = t.kind == KIND_CODES[NodeKind.TOWNSHIP]
     assert t.staff[vil].sum() == pytest.approx(40 * 0.4 + 5 * 2.0 * 0.5)
     assert t.staff[town].sum() == pytest.approx(5 * 2.0 * 0.5)
-    assert paired("utilisation_village", ["town_village_integration:share=0.5@1"]) < 0
+    # competence moves down with the cadres: villages now solve township-level issues
+    assert paired("utilisation_village", ["town_village_integration:share=0.5@1"]) > 0.05
+    m60 = ReformModel("teaching", rng=1, days=60, reforms=["town_village_integration:share=0.5@1"]).run()
+    f = m60.issue_frame()
+    lvl3 = f[(f["required_level"] == 3) & (f["status"] == "closed")]
+    assert len(lvl3) > 50
+    assert (t.kind[lvl3["solver"].to_numpy()] == KIND_CODES[NodeKind.VILLAGE]).mean() > 0.5
 
 
 def test_three_line_contacts_find_problems_earlier():

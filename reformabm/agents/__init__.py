@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
-from typing import Callable
 
 from reformabm.agents.accountability import DisciplineCommission, SupervisionBureau
 from reformabm.agents.base import UnitAgent
@@ -14,7 +14,16 @@ from reformabm.agents.leader import Leader, leader_act, leader_work
 from reformabm.agents.linkage_center import LinkageCenter, centre_act, centre_work
 from reformabm.agents.resident import Resident
 from reformabm.agents.territorial import (
-    Area, Central, City, County, Province, TerritorialUnit, Township, Village, handle_act, handle_work,
+    Area,
+    Central,
+    City,
+    County,
+    Province,
+    TerritorialUnit,
+    Township,
+    Village,
+    handle_act,
+    handle_work,
 )
 from reformabm.issues import Stage
 from reformabm.org.graph import NodeKind

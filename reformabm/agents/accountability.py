@@ -104,8 +104,9 @@ def lights_phase(model: ReformModel) -> None:
         s.disciplined[late] = True
         if a.blame_rule == "lowest":
             blamed = np.where(s.lowest_unit[late] >= 0, s.lowest_unit[late], s.holder[late])
-        else:
-            blamed = s.holder[late]
+        else:  # the last unit that worked on it (not the grid merely waiting to confirm)
+            confirming = (s.stage[late] == Stage.CONFIRM) & (s.solver[late] >= 0)
+            blamed = np.where(confirming, s.solver[late], s.holder[late])
         rank = t.rank[blamed]
         s.blamed_level[late] = rank
         m.blame_by_rank += np.bincount(rank, minlength=len(m.blame_by_rank))[: len(m.blame_by_rank)]

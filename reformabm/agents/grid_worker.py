@@ -104,9 +104,12 @@ def confirm_work(model: ReformModel, ids: np.ndarray) -> np.ndarray:
 
 
 def confirm_act(model: ReformModel, ids: np.ndarray) -> None:
-    """Confirm closure; a solution that did not hold is caught (with ``confirm_detect``) and sent back."""
+    """Confirm closure; a solution that did not hold is caught (with ``confirm_detect``; always for
+    ledger cases, which the secretary checks) and sent back."""
     s = model.issues
-    caught = s.failed[ids] & (s.draw[ids] < model.spec.process.confirm_detect)
+    # the secretary checks every ledger case himself (003: step 7 of the ledger's process)
+    ledger = s.channel[ids] == Channel.LEDGER
+    caught = s.failed[ids] & ((s.draw[ids] < model.spec.process.confirm_detect) | ledger)
     back = ids[caught]
     if len(back):
         s.bounces[back] += 1

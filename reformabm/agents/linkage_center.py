@@ -6,8 +6,10 @@ to the department owning the issue's primary domain; issues of a lower level are
 down to the unit of that level; higher ones go up. A distorted description (from earlier
 hand-overs) makes it dispatch to a wrong department, which sends the issue back.
 A pushed-back issue, or a residual matter no department owns (剩余事务), is a dispute: the
-centre settles it itself with a probability equal to its authority, otherwise it needs the
-leader (高位协调).
+centre settles it itself (names a lead department) with a probability equal to its authority,
+otherwise it needs the leader (高位协调). A centre's settlement binds only as far as its
+authority goes: the named department may still push the issue back, and a second dispute
+goes to the leader, whose assignment cannot be refused.
 """
 
 from __future__ import annotations
@@ -49,14 +51,15 @@ def lead_department(model: ReformModel, ids: np.ndarray, centres: np.ndarray) ->
 
 
 def settle_disputes(model: ReformModel, ids: np.ndarray, centres: np.ndarray) -> None:
-    """Settle disputes at the centre (probability = authority) or refer them to the leader."""
+    """Settle disputes at the centre (probability = authority, once per issue) or refer them to
+    the leader."""
     if len(ids) == 0:
         return
     s, t = model.issues, model.tables
-    by_centre = s.draw[ids] < t.authority[centres]
+    by_centre = ~s.centre_settled[ids] & (s.draw[ids] < t.authority[centres])
     own = ids[by_centre]
     if len(own):
-        s.forced[own] = True
+        s.centre_settled[own] = True
         model.events.record(EventKind.COORDINATED, own, model.day, centres[by_centre])
         model.metrics.settled_by_centre += len(own)
         dispatch(model, own, centres[by_centre], coordinated=True)

@@ -67,7 +67,10 @@ def _solves_here(model: ReformModel, ids: np.ndarray) -> np.ndarray:
 def handle_work(model: ReformModel, ids: np.ndarray) -> np.ndarray:
     """Staff-days a territorial holder needs for ``ids``: solve them, or forward them."""
     here = _solves_here(model, ids)
-    work = np.where(model.tables.quasi[model.issues.holder[ids]], 0.0, model.spec.process.handle_work)
+    t = model.tables
+    h = model.issues.holder[ids]
+    # a quasi-unit without seconded staff is a pure pass-through; with them, they do the forwarding
+    work = np.where(t.quasi[h] & (t.staff[h] <= 0), 0.0, model.spec.process.handle_work)
     if here.any():
         work[here] = solution_work(model, ids[here])
     return work

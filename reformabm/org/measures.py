@@ -76,7 +76,7 @@ def staff_total(g: nx.DiGraph) -> float:
 
 
 def centre_betweenness(
-    g: nx.DiGraph, *, exact_up_to: int = 2500, samples: int = 64, seed: int | None = 0
+    g: nx.DiGraph, *, exact_up_to: int = 800, samples: int = 64, seed: int | None = 0
 ) -> float:
     """Normalised betweenness centrality of the top linkage centre (联动中心) in ``g``.
 

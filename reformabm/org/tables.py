@@ -128,10 +128,16 @@ def routing_tables(g: nx.DiGraph, n_domains: int, residual_name: str = "") -> Ro
             depth[u] = 0 if p < 0 else _depth(int(p)) + 1
         return depth[u]
 
+    def solve_rank(u: int) -> int:
+        # stationed township cadres (镇村一体化) bring township competence into the village
+        if g.nodes[u].get("stationed_cadres", 0.0) > 0:
+            return max(int(t.rank[u]), 3)
+        return int(t.rank[u])
+
     for u in sorted(terr, key=_depth):
         p = t.parent[u]
         for lvl in range(1, MAX_RANK + 1):
-            if not t.quasi[u] and t.rank[u] >= lvl:
+            if not t.quasi[u] and solve_rank(u) >= lvl:
                 t.solver[u, lvl] = u
             elif p >= 0:
                 t.solver[u, lvl] = t.solver[p, lvl]

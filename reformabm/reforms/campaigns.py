@@ -1,5 +1,6 @@
 """Central-work campaigns (中心工作; Z city, 000): the leaders periodically mobilise
-departments, diverting a share of their capacity, and grid workers' footwork."""
+departments, diverting a share of their capacity, and grid workers' footwork.
+"""
 
 from __future__ import annotations
 

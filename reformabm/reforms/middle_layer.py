@@ -57,7 +57,13 @@ def insert_middle_layer(
     next_id = int(h.graph.get("next_id", max(h.nodes) + 1))
     successors: dict[int, int] = {}
     for p in parents:
+        depts = _departments_of(h, p)
         for a in [v for v in territorial_children(h, p) if h.nodes[v].get("quasi")]:
+            back = float(h.nodes[a].get("staff", 0.0))  # seconded staff return to their departments
+            total = sum(h.nodes[d]["staff"] for d in depts)
+            for d in depts:
+                share = h.nodes[d]["staff"] / total if total else 1 / len(depts)
+                h.nodes[d]["staff"] = float(h.nodes[d]["staff"] + back * share)
             for child in territorial_children(h, a):
                 h.add_edge(p, child, kind=EdgeKind.COMMAND.value)
                 h.add_edge(child, p, kind=EdgeKind.REPORT.value)
@@ -66,7 +72,6 @@ def insert_middle_layer(
         kids = sorted(territorial_children(h, p))
         k = max(1, min(count, len(kids)))
         groups = (np.arange(len(kids)) * k) // max(1, len(kids))
-        depts = _departments_of(h, p)
         total_staff = sum(h.nodes[d]["staff"] for d in depts)
         take = min(seconded_staff * k, 0.5 * total_staff)
         for d in depts:

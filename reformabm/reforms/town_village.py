@@ -3,7 +3,8 @@
 Township cadres are stationed in villages full-time (Shiquan: 592 cadres, 003): a share of
 each township's staff moves down to its villages (recorded as ``stationed_cadres`` on each
 village; a command edge already links them, so no separate contact edge is drawn). Capacity
-moves to where problems are found.
+and competence move to where problems are found: a village with stationed cadres solves
+township-level (level-3) issues itself.
 """
 
 from __future__ import annotations
