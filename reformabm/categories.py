@@ -17,6 +17,7 @@ class CategoryTable:
 
     names: list[str]
     share: np.ndarray  # normalised frequency
+    share_cdf: np.ndarray  # cumulative shares (last = 1)
     level_cdf: np.ndarray  # [category, 5] cumulative probability of required level 1..5
     primary_domain: np.ndarray  # domain index
     primary_bit: np.ndarray  # int64 bit of the primary domain
@@ -44,6 +45,7 @@ class CategoryTable:
         return cls(
             names=[c.name for c in cats],
             share=share / share.sum(),
+            share_cdf=np.concatenate([np.cumsum(share / share.sum())[:-1], [1.0]]),
             level_cdf=cdf,
             primary_domain=prim,
             primary_bit=(np.int64(1) << prim.astype(np.int64)),

@@ -178,7 +178,8 @@ class EventLog:
             return
         self.count += k
         if self.enabled:
-            u = np.broadcast_to(np.asarray(units, dtype=np.int32), (k,)).copy()
+            u = np.asarray(units, dtype=np.int32)
+            u = np.full(k, u, np.int32) if u.ndim == 0 else u.copy()
             self._chunks.append((np.asarray(ids, dtype=np.int32).copy(), int(day), int(kind), u))
 
     def frame(self) -> pd.DataFrame:

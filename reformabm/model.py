@@ -356,7 +356,7 @@ class ReformModel(mesa.Model):
     def centre_betweenness(self) -> float:
         """Betweenness of the top centre in the current org graph (cached per graph)."""
         if self._betweenness is None:
-            self._betweenness = centre_betweenness(self.org, seed=self.seed % (2**32))
+            self._betweenness = centre_betweenness(self.org)
         return self._betweenness
 
     def summary(self) -> dict[str, Any]:

@@ -233,8 +233,10 @@ def run_handling_rounds(model: ReformModel) -> None:
                     w[m] = handler.work(model, fresh[m])
             s.work_left[fresh] = w
             need = s.work_left[ids]
-        prio = model.priority(ids)
-        order = np.lexsort((ids, s.arrival[ids], -prio, holders))
+        # one int64 key: holder, then priority (higher first), then arrival (unique)
+        prio = model.priority(ids).astype(np.int64)
+        key = (holders << 42) | ((3 - prio) << 40) | s.arrival[ids]
+        order = np.argsort(key)
         ids, holders, need = ids[order], holders[order], need[order].astype(np.float64)
         done, granted, used = allocate_capacity(holders, need, model.capacity_left)
         model.capacity_left -= used

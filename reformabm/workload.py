@@ -56,6 +56,7 @@ class Workload:
             new = np.zeros(n)
             new[: min(len(old), n)] = old[:n]
             setattr(self, name, new)
+        self._pressure_cache = None
 
     # ---- state --------------------------------------------------------------------------
     @property
@@ -75,13 +76,16 @@ class Workload:
         return day <= self.campaign_until
 
     def unit_pressure(self) -> np.ndarray:
-        """Pressure per unit (0-1): base + the unit's own."""
-        return np.minimum(1.0, self.base_pressure + self.pressure)
+        """Pressure per unit (0-1): base + the unit's own (cached until pressure changes)."""
+        if self._pressure_cache is None:
+            self._pressure_cache = np.minimum(1.0, self.base_pressure + self.pressure)
+        return self._pressure_cache
 
     # ---- the day --------------------------------------------------------------------------
     def start_day(self, model: ReformModel) -> None:
         """Launch campaigns, and set every unit's capacity for issues today."""
         self._spec = model.spec
+        self._pressure_cache = None
         w = model.spec.workload
         day = model.day
         starts = (w.campaign_interval_days > 0 and day % w.campaign_interval_days == 0) or (
@@ -114,6 +118,7 @@ class Workload:
     def end_day(self, model: ReformModel) -> None:
         """Decay pressure, accumulate strain, review rules."""
         a = model.spec.accountability
+        self._pressure_cache = None
         self.pressure *= 1.0 - a.pressure_decay
         np.clip(self.pressure, 0.0, 1.0, out=self.pressure)
         self.strain = np.clip(self.strain * (1.0 - a.strain_recovery) + a.strain_rate * self.effort, 0.0, 0.95)
@@ -122,11 +127,13 @@ class Workload:
             rate = model.metrics.window_on_time_rate(w.rule_review_days)
             if rate is not None and rate < w.performance_target:
                 self.rules += w.rules_added
+                self._pressure_cache = None
                 self.rules_added_total += w.rules_added
 
     def press(self, units: np.ndarray, amount: float) -> None:
         """Add pressure ``amount`` to each of ``units`` (repeated units add up)."""
         if len(units):
+            self._pressure_cache = None
             np.add.at(self.pressure, units, amount)
             np.clip(self.pressure, 0.0, 1.0, out=self.pressure)
 

@@ -35,7 +35,7 @@ def reformed() -> ReformModel:
 
 @pytest.fixture(scope="module")
 def comparison():
-    return compare("teaching", ["empower_centre:authority=0.9@5"], seeds=[1, 2, 3], days=40)
+    return compare("teaching", ["empower_centre:authority=0.9@5"], seeds=[1, 2, 3, 4], days=60)
 
 
 @pytest.fixture

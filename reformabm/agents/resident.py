@@ -44,20 +44,21 @@ class Resident(mesa.Agent):
 def generate_issues(model: ReformModel, day: int) -> np.ndarray:
     """Create today's new (latent) issues in every grid; return their ids.
 
-    Counts are Poisson with mean ``population * issues_per_person_year / 365 * share`` per
-    grid and category; required level, extra domains and the resident are drawn per issue.
+    Counts are Poisson with mean ``population * issues_per_person_year / 365`` per grid, each
+    issue's category drawn by the categories' shares (so per grid and category they are
+    Poisson with mean ``... * share``); required level, extra domains and the resident are
+    drawn per issue.
     """
     cat = model.categories
-    lam = model.grid_population[:, None] * (model.issue_rate / 365.0) * cat.share[None, :]
-    counts = model.rng.poisson(lam)
+    rng = model.rng
+    # a Poisson total per grid, split over categories by their shares: the same law as one
+    # Poisson per grid and category, with one draw per grid instead of one per pair
+    counts = rng.poisson(model.grid_population * (model.issue_rate / 365.0))
     k = int(counts.sum())
     if k == 0:
         return np.zeros(0, np.int64)
-    gi, ci = np.nonzero(counts)
-    reps = counts[gi, ci]
-    grid_idx = np.repeat(gi, reps)
-    c = np.repeat(ci, reps)
-    rng = model.rng
+    grid_idx = np.repeat(np.arange(len(counts)), counts)
+    c = np.minimum(np.searchsorted(cat.share_cdf, rng.random(k), side="right"), len(cat.share) - 1)
     level = (rng.random(k)[:, None] > cat.level_cdf[c]).sum(axis=1).astype(np.int8) + 1
     extra = rng.random((k, cat.secondary_bits.shape[1])) < cat.cross_boundary[c][:, None]
     bits = np.where(extra, cat.secondary_bits[c], 0)

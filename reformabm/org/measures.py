@@ -75,14 +75,18 @@ def staff_total(g: nx.DiGraph) -> float:
     return float(sum(d.get("staff", 0.0) for _, d in g.nodes(data=True) if d["kind"] != NodeKind.LEADER))
 
 
-def centre_betweenness(
-    g: nx.DiGraph, *, exact_up_to: int = 800, samples: int = 64, seed: int | None = 0
-) -> float:
-    """Normalised betweenness centrality of the top linkage centre (联动中心) in ``g``.
+def centre_betweenness(g: nx.DiGraph) -> float:
+    """Normalised betweenness centrality of the top linkage centre (联动中心) in ``g``, exact.
 
-    The top centre is the centre of highest rank (ties: lowest id). Graphs larger than
-    ``exact_up_to`` nodes use ``samples`` sampled sources (``seed`` fixes them), as networkx's
-    ``betweenness_centrality(k=...)`` does.
+    The top centre is the centre of highest rank (ties: lowest id). The value equals networkx's
+    ``betweenness_centrality(g, normalized=True)[top]`` but is computed on a reduced graph:
+    a *pendant* unit (one neighbour, e.g. a grid under its village, or a township whose
+    villages were folded into it) lies on no shortest path between other units, and every
+    shortest path from or to it runs through its neighbour. So pendant units are folded
+    into their neighbour, which carries them as source and target weights, repeatedly (but
+    never into the top centre itself), and Brandes' accumulation runs with those weights:
+    ``δ_s(v) = Σ_w σ_sv / σ_sw · (t_w + δ_s(w))`` and ``BC(c) = Σ_s s_s · δ_s(c)``. A city
+    of 8,500 units reduces to a few dozen.
 
     Examples
     --------
@@ -92,14 +96,74 @@ def centre_betweenness(
     >>> g.add_edges_from([(0, 1), (1, 2)])
     >>> centre_betweenness(g)
     0.5
+    >>> h = nx.gnp_random_graph(30, 0.08, seed=3, directed=True)
+    >>> nx.set_node_attributes(h, "grid", "kind"); h.nodes[0]["kind"] = "centre"
+    >>> bool(np.isclose(centre_betweenness(h), nx.betweenness_centrality(h)[0]))
+    True
     """
     centres = [(-d.get("rank", 0), u) for u, d in g.nodes(data=True) if d["kind"] == NodeKind.CENTRE]
     if not centres:
         return float("nan")
     top = min(centres)[1]
     n = g.number_of_nodes()
-    if n <= exact_up_to:
-        bc = nx.betweenness_centrality(g, normalized=True)
-    else:
-        bc = nx.betweenness_centrality(g, k=min(samples, n), normalized=True, seed=seed)
-    return float(np.round(bc[top], 12))
+    if n < 3:
+        return 0.0
+    succ = {u: set(g.successors(u)) for u in g}
+    pred = {u: set(g.predecessors(u)) for u in g}
+    w_src = dict.fromkeys(g, 1.0)
+    w_tgt = dict.fromkeys(g, 1.0)
+
+    def pendant(u: int) -> int | None:
+        nbrs = succ[u] | pred[u]
+        if u == top or len(nbrs) != 1:
+            return None
+        (p,) = nbrs
+        return None if p == top else p
+
+    queue = [u for u in g if pendant(u) is not None]
+    while queue:
+        u = queue.pop()
+        if u not in succ:
+            continue
+        p = pendant(u)
+        if p is None:
+            continue
+        if p in succ[u]:  # paths from u run through p
+            w_src[p] += w_src[u]
+        if p in pred[u]:  # paths to u run through p
+            w_tgt[p] += w_tgt[u]
+        succ[p].discard(u)
+        pred[p].discard(u)
+        del succ[u], pred[u]
+        if pendant(p) is not None:
+            queue.append(p)
+    total = 0.0
+    for s0 in succ:
+        if s0 == top:
+            continue
+        order, preds = [], {s0: []}
+        sigma = {s0: 1.0}
+        dist = {s0: 0}
+        frontier = [s0]
+        while frontier:
+            nxt = []
+            for v in frontier:
+                order.append(v)
+                for w in succ[v]:
+                    if w not in dist:
+                        dist[w] = dist[v] + 1
+                        sigma[w] = 0.0
+                        preds[w] = []
+                        nxt.append(w)
+                    if dist[w] == dist[v] + 1:
+                        sigma[w] += sigma[v]
+                        preds[w].append(v)
+            frontier = nxt
+        delta = dict.fromkeys(order, 0.0)
+        for w in reversed(order):
+            coef = (w_tgt[w] + delta[w]) / sigma[w]
+            for v in preds[w]:
+                delta[v] += sigma[v] * coef
+        if top in delta:
+            total += w_src[s0] * delta[top]
+    return float(np.round(total / ((n - 1) * (n - 2)), 12))
