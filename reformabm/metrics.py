@@ -37,6 +37,7 @@ import math
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
+import mesa
 import numpy as np
 
 from reformabm.issues import Stage
@@ -46,7 +47,7 @@ from reformabm.org.tables import KIND_CODES
 if TYPE_CHECKING:
     from reformabm.model import ReformModel
 
-__all__ = ["Metrics", "UTILISATION_KINDS", "DAILY_KEYS", "model_reporters"]
+__all__ = ["Metrics", "UTILISATION_KINDS", "DAILY_KEYS", "model_reporters", "DailyCollector"]
 
 UTILISATION_KINDS = [
     NodeKind.GRID, NodeKind.VILLAGE, NodeKind.AREA, NodeKind.TOWNSHIP, NodeKind.COUNTY,
@@ -316,3 +317,20 @@ def _report(model: ReformModel, key: str) -> Any:
 def model_reporters() -> dict[str, Any]:
     """DataCollector model reporters: one picklable reporter per daily key."""
     return {k: partial(_report, key=k) for k in DAILY_KEYS}
+
+
+class DailyCollector(mesa.DataCollector):
+    """Mesa's DataCollector, collecting the day's metrics straight from ``model.metrics.today``.
+
+    The values are immutable scalars computed once a day, so the per-reporter call and deep
+    copy of Mesa's generic ``collect`` are skipped; everything else (``model_vars``,
+    ``get_model_vars_dataframe``, what ``mesa.batch_run`` reads) is Mesa's own.
+    """
+
+    def collect(self, model: ReformModel) -> None:
+        """Append today's value of every daily key."""
+        if hasattr(self, "_collection_steps"):
+            self._collection_steps.append(model.time)
+        today = model.metrics.today
+        for var, values in self.model_vars.items():
+            values.append(today.get(var, math.nan))

@@ -31,7 +31,7 @@ from reformabm.agents.resident import comebacks_phase, generate_issues
 from reformabm.categories import CategoryTable
 from reformabm.errors import OverrideError
 from reformabm.issues import EventKind, EventLog, IssueStore, Stage
-from reformabm.metrics import LEVELS, Metrics, model_reporters
+from reformabm.metrics import LEVELS, DailyCollector, Metrics, model_reporters
 from reformabm.org.graph import NodeKind, build_org_graph
 from reformabm.org.measures import centre_betweenness, n_layers, span_of_control_max, staff_total
 from reformabm.org.tables import KIND_CODES, RoutingTables, routing_tables
@@ -113,7 +113,7 @@ class ReformModel(mesa.Model):
         self.schedule = self._build_schedule(reforms)
         self.active_rules: list[Any] = []
         self._reforms_today: list[str] = []
-        self.datacollector = mesa.DataCollector(model_reporters=model_reporters())
+        self.datacollector = DailyCollector(model_reporters=model_reporters())
 
     # ---- construction ----------------------------------------------------------------------
     def _build_schedule(self, reforms: list[Any] | None) -> list[tuple[int, Any]]:
