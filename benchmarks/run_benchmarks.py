@@ -391,8 +391,7 @@ def print_table(res: dict[str, Any]) -> None:
             f"{_f(r['issues_created']):>11}{_f(r['events_per_s']):>12}{_f(r['lifecycle_per_s']):>12}"
             f"{_f(r['peak_rss_mib'], ',.0f'):>13}"
         )
-    print(f"{'reformabm sweep, 1 worker':<27}  TODO — sweeps land later (200 kaifeng_small runs)")
-    print(f"{'reformabm sweep, 2 workers':<27}  TODO — parallel efficiency vs sum of single runs")
+    print(f"{'reformabm sweep, 1/2 workers':<27}  measured by benchmarks/sweep_efficiency.py (5 minutes)")
     if any_contended:
         print("* CPU time < 85 % of wall time: the case waited for a core (busy machine); rerun it")
     print()
@@ -490,7 +489,7 @@ def evaluate(res: dict[str, Any]) -> None:
                 (r >= TARGETS["lifecycle_vs_mesa_ratio"]) if k else None,
                 ">= 1.0" if k else "(kaifeng only)",
             )
-    checks["reformabm sweep, 2 workers, efficiency"] = ("TODO (sweeps later)", None, ">= 85 %")
+    checks["reformabm sweep, 2 workers, efficiency"] = ("see sweep_efficiency.py", None, ">= 85 %")
     res["ratios"] = ratios
     res["checks"] = checks
 
@@ -588,7 +587,7 @@ def main(argv: list[str] | None = None) -> int:
     if "batch_run" in groups:
         say("mesa.batch_run overhead (teaching) ...")
         res["batch_run"] = run_child({"kind": "batch_run", "runs": 3 if args.quick else 10})
-    res["sweep"] = "TODO: reformabm sweep with 1 and 2 workers (200 kaifeng_small runs) — sweeps land later"
+    res["sweep"] = "measured separately by benchmarks/sweep_efficiency.py"
     evaluate(res)
     print_table(res)
     OUT_DIR.mkdir(parents=True, exist_ok=True)
