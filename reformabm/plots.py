@@ -30,12 +30,9 @@ from __future__ import annotations
 import math
 import os
 import re
-import shutil
-import subprocess
 import sys
 import warnings
 from collections.abc import Mapping, Sequence
-from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 import matplotlib
@@ -79,6 +76,8 @@ import seaborn as sns  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 from matplotlib.text import Text  # noqa: E402
 
+from reformabm.fonts import CJK_FAMILIES, CJKFontWarning, find_cjk_font  # noqa: F401
+
 if TYPE_CHECKING:
     from reformabm.compare import Comparison
     from reformabm.model import ReformModel
@@ -102,99 +101,6 @@ __all__ = [
 
 
 # ---- language and fonts ------------------------------------------------------------------------
-
-
-class CJKFontWarning(UserWarning):
-    """Chinese labels were asked for but no CJK font is installed: English is used instead."""
-
-
-#: Font families tried first, in order, for Chinese labels.
-CJK_FAMILIES = [
-    "Noto Sans CJK SC",
-    "Noto Sans CJK TC",
-    "Noto Sans CJK JP",
-    "Noto Sans SC",
-    "Noto Serif CJK SC",
-    "Source Han Sans SC",
-    "Source Han Sans CN",
-    "WenQuanYi Zen Hei",
-    "WenQuanYi Micro Hei",
-    "Microsoft YaHei",
-    "SimHei",
-    "SimSun",
-    "PingFang SC",
-    "Heiti SC",
-    "STHeiti",
-    "Hiragino Sans GB",
-    "AR PL UMing CN",
-    "AR PL UKai CN",
-    "Droid Sans Fallback",
-    "Arial Unicode MS",
-]
-_CJK_PATTERN = re.compile(
-    r"CJK|Han Sans|Han Serif|WenQuanYi|YaHei|SimHei|SimSun|PingFang|Heiti|"
-    r"Hiragino Sans GB|UMing|UKai|Droid Sans Fallback|Fang ?Song|Kai ?Ti"
-)
-
-
-def _fc_list_zh() -> list[tuple[str, str]]:
-    """``(file, family)`` of the fonts fontconfig says cover Chinese (empty without fc-list)."""
-    exe = shutil.which("fc-list")
-    if exe is None:
-        return []
-    try:
-        out = subprocess.run(
-            [exe, ":lang=zh", "file", "family"],
-            capture_output=True,
-            text=True,
-            timeout=10,
-            check=False,
-        ).stdout
-    except (OSError, subprocess.SubprocessError):
-        return []
-    found = []
-    for line in out.splitlines():
-        path, _, fams = line.partition(":")
-        if path.strip() and fams.strip():
-            found.append((path.strip(), fams.strip().split(",")[0].strip()))
-    return found
-
-
-@lru_cache(maxsize=1)
-def find_cjk_font() -> str | None:
-    """Find a font with Chinese glyphs that matplotlib can use (its family name, or None).
-
-    Looks first for well-known families in matplotlib's font list
-    (:data:`matplotlib.font_manager.fontManager`), then for any family whose name says it is
-    CJK, and last asks fontconfig (``fc-list :lang=zh``) and registers the font file it names
-    with matplotlib. The answer is cached for the process.
-
-    Returns
-    -------
-    str or None
-        A family name to use in ``fontfamily=``, or None if no CJK font is installed.
-    """
-    from matplotlib import font_manager
-
-    names = {f.name for f in font_manager.fontManager.ttflist}
-    for fam in CJK_FAMILIES:
-        if fam in names:
-            return fam
-    for name in sorted(names):
-        if _CJK_PATTERN.search(name):
-            return name
-    for path, family in _fc_list_zh():
-        try:
-            font_manager.fontManager.addfont(path)
-        except (OSError, RuntimeError, ValueError):
-            continue
-        names = {f.name for f in font_manager.fontManager.ttflist}
-        if family in names:
-            return family
-        for name in names:  # the family matplotlib read from the file may be spelt differently
-            if _CJK_PATTERN.search(name):
-                return name
-    return None
 
 
 def resolve_language(lang: str) -> tuple[str, list[str] | None]:

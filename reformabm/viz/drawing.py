@@ -21,7 +21,6 @@ import re
 import warnings
 from collections import Counter
 from collections.abc import Sequence
-from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 import matplotlib
@@ -31,6 +30,7 @@ from matplotlib.collections import LineCollection
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
+from reformabm.fonts import CJK_FAMILIES, CJKFontWarning, find_cjk_font  # noqa: F401
 from reformabm.org.graph import EdgeKind, NodeKind
 from reformabm.viz.layout import TERRITORIAL_ROWS, aggregate_org, hierarchical_layout
 
@@ -57,48 +57,8 @@ __all__ = [
 ]
 
 
-class CJKFontWarning(UserWarning):
-    """Chinese labels were asked for but matplotlib knows no CJK font: English is used."""
-
-
-#: Font families tried, in order, for Chinese labels.
-CJK_FAMILIES = [
-    "Noto Sans CJK SC",
-    "Noto Sans CJK TC",
-    "Noto Sans CJK JP",
-    "Noto Sans SC",
-    "Noto Serif CJK SC",
-    "Source Han Sans SC",
-    "Source Han Sans CN",
-    "WenQuanYi Zen Hei",
-    "WenQuanYi Micro Hei",
-    "Microsoft YaHei",
-    "SimHei",
-    "SimSun",
-    "PingFang SC",
-    "Heiti SC",
-    "STHeiti",
-    "Hiragino Sans GB",
-    "AR PL UMing CN",
-    "AR PL UKai CN",
-    "Droid Sans Fallback",
-    "Arial Unicode MS",
-]
-
-
-@lru_cache(maxsize=1)
-def cjk_font() -> str | None:
-    """Return the family name of a CJK font matplotlib can use, or None (looked up once)."""
-    from matplotlib import font_manager
-
-    names = {f.name for f in font_manager.fontManager.ttflist}
-    for fam in CJK_FAMILIES:
-        if fam in names:
-            return fam
-    for name in sorted(names):  # any other font that says it is CJK
-        if re.search(r"CJK|Han Sans|Hei|Ming|Song|Kai", name):
-            return name
-    return None
+# one font lookup for the whole package (reformabm.fonts); kept under the old name here
+cjk_font = find_cjk_font
 
 
 def effective_language(lang: str) -> tuple[str, str | None]:
