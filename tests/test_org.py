@@ -11,7 +11,6 @@ import pytest
 from conftest import TINY_COUNTS, tiny_data
 
 from reformabm import load_scenario
-from reformabm.errors import ScenarioError
 from reformabm.org.export import exportable, write_graphml
 from reformabm.org.graph import (
     TERRITORIAL,

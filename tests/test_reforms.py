@@ -151,7 +151,7 @@ def assert_structure_ok(m: ReformModel):
     s = m.issues
     held = s.holder[s.open_ids]
     assert t.active[held].all(), "an open issue is held by a unit that no longer exists"
-    for u, v, k in g.edges(data="kind"):
+    for _u, _v, k in g.edges(data="kind"):
         assert k in {e.value for e in EdgeKind}
 
 

@@ -46,7 +46,7 @@ class EmpowerCentre(Reform):
     def transform_graph(self, g: nx.DiGraph, spec: Scenario) -> tuple[nx.DiGraph, dict[int, int]]:
         """Set the authority attribute of the centres."""
         h = copy_graph(g)
-        for u, d in h.nodes(data=True):
+        for _, d in h.nodes(data=True):
             if d["kind"] == NodeKind.CENTRE and (not self.level or d.get("level") == self.level):
                 d["authority_before"] = d.get("authority", 0.0)
                 d["authority"] = float(self.authority)
