@@ -1,10 +1,11 @@
 """Parallel efficiency of `reformabm sweep` on the local backend (issue 8).
 
-Runs the 200-run kaifeng_small sweep with 1 worker and with 2 workers (fresh output
-directories) and reports: wall time of each, the sum of single-run times recorded by the
-store, per-run overhead, and parallel efficiency = (sum of run times) / (workers x wall).
+Runs a 200-run sweep (kaifeng_small by default, issue 8; `--sweep teaching` for issue 7's
+200 teaching runs) with 1 worker and with 2 workers (fresh output directories) and reports:
+wall time of each, the sum of single-run times recorded by the store, per-run overhead, and
+parallel efficiency = (sum of run times) / (workers x wall).
 
-    .venv/bin/python benchmarks/sweep_efficiency.py [--runs N]
+    .venv/bin/python benchmarks/sweep_efficiency.py [--sweep kaifeng_small|teaching]
 """
 
 from __future__ import annotations
@@ -20,7 +21,9 @@ import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-SWEEP = HERE / "sweeps" / "kaifeng_small_200.toml"
+SWEEPS = {"kaifeng_small": HERE / "sweeps" / "kaifeng_small_200.toml",
+          "teaching": HERE / "sweeps" / "teaching_200.toml"}
+SWEEP = SWEEPS["kaifeng_small"]
 
 
 def run(workers: int, out: Path) -> float:
@@ -42,8 +45,10 @@ def run_seconds(out: Path) -> float:
 
 
 def main() -> None:
+    global SWEEP
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.parse_args()
+    parser.add_argument("--sweep", choices=sorted(SWEEPS), default="kaifeng_small")
+    SWEEP = SWEEPS[parser.parse_args().sweep]
     tmp = Path(tempfile.mkdtemp(prefix="sweep-eff-"))
     out = {}
     try:
@@ -62,7 +67,7 @@ def main() -> None:
     print(f"speed-up 1 -> 2 workers: {out[1]['wall_s'] / out[2]['wall_s']:.2f}x; "
           f"OPENBLAS_CORETYPE={os.environ.get('OPENBLAS_CORETYPE')} OPENBLAS_L2_SIZE={os.environ.get('OPENBLAS_L2_SIZE')}")
     (HERE / "out").mkdir(exist_ok=True)
-    (HERE / "out" / "sweep_efficiency.json").write_text(json.dumps(out, indent=2))
+    (HERE / "out" / f"sweep_efficiency_{SWEEP.stem}.json").write_text(json.dumps(out, indent=2))
 
 
 if __name__ == "__main__":
