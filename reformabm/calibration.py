@@ -34,7 +34,6 @@ import math
 import multiprocessing
 import re
 import time
-import tomllib
 import unicodedata
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
@@ -48,6 +47,7 @@ import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from reformabm.errors import ReformabmError
+from reformabm.tomlfile import read_toml
 
 if TYPE_CHECKING:
     from reformabm.model import ReformModel
@@ -424,12 +424,7 @@ def load_patterns(path: str | Path | None = None) -> PatternFile:
         Naming the pattern, the field, the value and what was expected.
     """
     path = Path(path) if path is not None else PATTERNS_FILE
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise CalibrationError(f"patterns file '{path}' cannot be read: {exc}") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise CalibrationError(f"patterns file '{path}' is not valid TOML: {exc}") from None
+    data = read_toml(path, "patterns", CalibrationError)
     try:
         pf = PatternFile.model_validate(data)
     except ValidationError as exc:

@@ -21,6 +21,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from reformabm.errors import OverrideError, ScenarioError
+from reformabm.tomlfile import read_toml
 
 __all__ = [
     "LevelName",
@@ -718,14 +719,7 @@ def _inner_model(ann: Any) -> Any:
 def read_scenario_data(name_or_path: str | Path) -> tuple[dict, str]:
     """Read a scenario file's raw TOML mapping; return it with a printable source label."""
     path = scenario_path(name_or_path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ScenarioError(f"scenario file '{path}' cannot be read: {exc}") from None
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise ScenarioError(f"scenario file '{path}' is not valid TOML: {exc}") from None
+    data = read_toml(path, "scenario", ScenarioError)
     return data, f"file '{path}'"
 
 

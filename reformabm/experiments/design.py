@@ -46,7 +46,6 @@ from __future__ import annotations
 import hashlib
 import json
 import math
-import tomllib
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
@@ -58,6 +57,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from reformabm.errors import ReformabmError
 from reformabm.scenario import Scenario
+from reformabm.tomlfile import read_toml
 
 __all__ = [
     "SweepError",
@@ -624,14 +624,7 @@ def load_sweep(path: str | Path) -> Sweep:
         field (``levers."centre.authority".range``), the value and what was expected.
     """
     p = Path(path)
-    try:
-        text = p.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise SweepError(f"sweep file '{p}' cannot be read: {exc}") from None
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise SweepError(f"sweep file '{p}' is not valid TOML: {exc}") from None
+    data = read_toml(p, "sweep", SweepError)
     return parse_sweep(data, source=f"sweep file '{p}'", base_dir=p.resolve().parent)
 
 
