@@ -64,8 +64,8 @@ def main() -> None:
     for w, r in out.items():
         print(f"{w:>7} {r['wall_s']:>8.1f} {r['sum_run_s']:>14.1f} {r['efficiency']:>10.1%} "
               f"{r['overhead_per_run_ms']:>16.1f}")
-    print(f"speed-up 1 -> 2 workers: {out[1]['wall_s'] / out[2]['wall_s']:.2f}x; "
-          f"OPENBLAS_CORETYPE={os.environ.get('OPENBLAS_CORETYPE')} OPENBLAS_L2_SIZE={os.environ.get('OPENBLAS_L2_SIZE')}")
+    env = {k: os.environ.get(k) for k in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")}
+    print(f"speed-up 1 -> 2 workers: {out[1]['wall_s'] / out[2]['wall_s']:.2f}x; environment {env}")
     (HERE / "out").mkdir(exist_ok=True)
     (HERE / "out" / f"sweep_efficiency_{SWEEP.stem}.json").write_text(json.dumps(out, indent=2))
 

@@ -235,8 +235,10 @@ class ReformModel(mesa.Model):
         return np.zeros(len(ids), np.int8)
 
     def patrol_share(self) -> np.ndarray:
-        """Share of each grid team's time left for patrol: what rules, campaigns, pushed-down
-        tasks and yesterday's issue work leave of its gross capacity.
+        """Share of each grid team's time left for patrol.
+
+        What rules, campaigns, pushed-down tasks and yesterday's issue work leave of its gross
+        capacity.
         """
         gross = self.workload.gross
         with np.errstate(divide="ignore", invalid="ignore"):
@@ -275,8 +277,10 @@ class ReformModel(mesa.Model):
         return record
 
     def replace_org(self, g: nx.DiGraph, successors: dict[int, int]) -> None:
-        """Install a reformed org graph: agents for new units, none for removed ones, routing
-        tables re-derived, and every open issue held by a removed unit handed over to its
+        """Install a reformed org graph, handing over the issues of removed units.
+
+        Agents are created for new units and removed with their units, routing tables are
+        re-derived, and every open issue held by a removed unit is handed over to its
         successor (never lost).
         """
         old = self.org

@@ -76,7 +76,7 @@ import seaborn as sns  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 from matplotlib.text import Text  # noqa: E402
 
-from reformabm.fonts import CJK_FAMILIES, CJKFontWarning, find_cjk_font  # noqa: F401
+from reformabm.fonts import CJK_FAMILIES, CJKFontWarning, find_cjk_font  # noqa: E402,F401
 
 if TYPE_CHECKING:
     from reformabm.compare import Comparison

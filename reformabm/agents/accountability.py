@@ -1,5 +1,4 @@
-"""Accountability units and the deadline lights: supervision bureau (督察局) and discipline
-commission (纪委监委).
+"""Deadline lights, supervision bureau (督察局) and discipline commission (纪委监委).
 
 With ``accountability.supervision`` on (Kaifeng's system, 002), every known open issue has a
 deadline by its required level ("135710"). One day before it (``yellow_days_before``) the

@@ -1,5 +1,7 @@
-"""Functional departments (职能部门, 条): solve what they own, return what was misdispatched,
-and may push back (推诿) what they do not fully own.
+"""Functional departments (职能部门, 条): solve, return misdispatches, push back (推诿).
+
+They solve what they own, return what was misdispatched, and may push back what they do not
+fully own.
 
 A department pushes back an ambiguous issue, or a cross-boundary one spanning domains it does
 not own, with probability ``pushback_propensity * (1 - centre authority) *

@@ -1,5 +1,7 @@
-"""Grid workers (网格员): patrol their grid, discover problems, solve level-1 ones on the spot,
-report the rest, and confirm closure of the issues of their grid (闭环, "one port in, one port out").
+"""Grid workers (网格员): patrol, discover, solve on the spot, report, confirm closure (闭环).
+
+They patrol their grid, discover problems, solve level-1 ones on the spot, report the rest,
+and confirm closure of the issues of their grid ("one port in, one port out").
 
 One :class:`GridWorker` agent stands for the team of one grid ("1+1+1+N" staffing in Kaifeng,
 002); its staff is ``levels[grid].staff``. Time spent handling issues is time not spent on
@@ -104,8 +106,11 @@ def confirm_work(model: ReformModel, ids: np.ndarray) -> np.ndarray:
 
 
 def confirm_act(model: ReformModel, ids: np.ndarray) -> None:
-    """Confirm closure; a solution that did not hold is caught (with ``confirm_detect``; always for
-    ledger cases, which the secretary checks) and sent back."""
+    """Confirm closure, or send back a solution that did not hold.
+
+    A failed solution is caught with probability ``confirm_detect`` (always for ledger cases,
+    which the secretary checks) and goes back to its solver.
+    """
     s = model.issues
     # the secretary checks every ledger case himself (003: step 7 of the ledger's process)
     ledger = s.channel[ids] == Channel.LEDGER

@@ -1,5 +1,4 @@
-"""Linkage centre (联动中心 / 综合指挥中心): intake, classification and dispatch (分类归口,
-受理交办), and disputes.
+"""Linkage centre (联动中心 / 综合指挥中心): classification, dispatch (分类归口, 受理交办), disputes.
 
 The centre classifies each issue it receives: issues of its own level are dispatched (派单)
 to the department owning the issue's primary domain; issues of a lower level are assigned
@@ -51,8 +50,10 @@ def lead_department(model: ReformModel, ids: np.ndarray, centres: np.ndarray) ->
 
 
 def settle_disputes(model: ReformModel, ids: np.ndarray, centres: np.ndarray) -> None:
-    """Settle disputes at the centre (probability = authority, once per issue) or refer them to
-    the leader."""
+    """Settle disputes at the centre or refer them to the leader.
+
+    The centre settles with probability equal to its authority, at most once per issue.
+    """
     if len(ids) == 0:
         return
     s, t = model.issues, model.tables

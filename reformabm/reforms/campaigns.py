@@ -1,5 +1,7 @@
-"""Central-work campaigns (中心工作; Z city, 000): the leaders periodically mobilise
-departments, diverting a share of their capacity, and grid workers' footwork.
+"""Central-work campaigns (中心工作; Z city, 000).
+
+The leaders periodically mobilise departments, diverting a share of their capacity, and grid
+workers' footwork.
 """
 
 from __future__ import annotations

@@ -1,5 +1,6 @@
-"""Collaboration-weighted performance assessment (协同考核; 001): joint work counts in the
-assessment, so departments push back less.
+"""Collaboration-weighted performance assessment (协同考核; 001).
+
+Joint work counts in the assessment, so departments push back less.
 """
 
 from __future__ import annotations

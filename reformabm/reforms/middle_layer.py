@@ -1,5 +1,4 @@
-"""Middle-layer re-emergence (逆扁平化; Longgang, 004): quasi-units between the city and
-its communities.
+"""Middle-layer re-emergence (逆扁平化; Longgang, 004): quasi-units above the communities.
 
 After the township layer is abolished, a span of control of a hundred communities overloads
 the city; Longgang first created 9 areas (片区), which drifted into acting like townships,

@@ -1,5 +1,7 @@
-"""Adaptive rule growth (规则膨胀 → 内卷化; 000, 003): when performance disappoints, the centre
-adds rules and indicators; their overhead and pressure can lower outcomes — the trap.
+"""Adaptive rule growth (规则膨胀 → 内卷化; 000, 003).
+
+When performance disappoints, the centre adds rules and indicators; their overhead and
+pressure can lower outcomes — the trap.
 """
 
 from __future__ import annotations

@@ -1,5 +1,7 @@
-"""Time-limited supervision (限时督办; Kaifeng, 002): "135710" deadlines, yellow and red lights,
-supervision bureau, then discipline commission (see ``reformabm.agents.accountability``).
+"""Time-limited supervision (限时督办; Kaifeng, 002).
+
+"135710" deadlines, yellow and red lights, supervision bureau, then discipline commission
+(see ``reformabm.agents.accountability``).
 """
 
 from __future__ import annotations
