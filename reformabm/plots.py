@@ -77,6 +77,7 @@ from matplotlib.figure import Figure  # noqa: E402
 from matplotlib.text import Text  # noqa: E402
 
 from reformabm.fonts import CJK_FAMILIES, CJKFontWarning, find_cjk_font  # noqa: E402,F401
+from reformabm.org.graph import KIND_LABELS as _KIND_LABELS  # noqa: E402
 
 if TYPE_CHECKING:
     from reformabm.compare import Comparison
@@ -276,21 +277,7 @@ LABELS: dict[str, tuple[str, str]] = {
 }
 
 #: Unit kinds and territorial levels.
-KIND_LABELS: dict[str, tuple[str, str]] = {
-    "central": ("central", "中央"),
-    "province": ("province", "省"),
-    "city": ("city", "市"),
-    "county": ("county", "县/区"),
-    "area": ("area (quasi-layer)", "片区（准层级）"),
-    "township": ("township", "乡镇/街道"),
-    "village": ("village", "村/社区"),
-    "grid": ("grid", "网格"),
-    "centre": ("linkage centre", "联动中心"),
-    "leader": ("leaders", "领导小组"),
-    "supervision": ("supervision bureau", "督察局"),
-    "discipline": ("discipline commission", "纪委监委"),
-    "department": ("department", "职能部门"),
-}
+KIND_LABELS = _KIND_LABELS  # one table, in reformabm.org.graph
 #: Issue level / unit rank 1..7 (an issue of required level k needs a unit of rank >= k).
 RANK_LABELS: dict[int, tuple[str, str]] = {
     1: ("1 grid", "1 网格"),

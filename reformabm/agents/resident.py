@@ -143,16 +143,21 @@ def closure_experience(model: ReformModel, ids: np.ndarray) -> None:
             complain(model, unhappy)
 
 
+def _same_problem(s, ids: np.ndarray) -> dict[str, np.ndarray]:
+    """The columns describing the problems of issues ``ids`` (for a linked new issue)."""
+    return {c: getattr(s, c)[ids].copy() for c in (
+        "grid", "resident", "category", "level", "domain_mask", "primary_domain", "n_domains",
+        "severity", "ambiguous")}
+
+
 def complain(model: ReformModel, ids: np.ndarray) -> np.ndarray:
     """Unsatisfied reporters complain: a new issue on the ledger track, linked by ``complaint_of``."""
     from reformabm.agents.grid_worker import to_ledger
     from reformabm.routing import make_known
 
     s = model.issues
-    copy = {c: getattr(s, c)[ids].copy() for c in (
-        "grid", "resident", "category", "level", "domain_mask", "primary_domain", "n_domains",
-        "severity", "ambiguous")}
-    new = s.add(len(ids), created_day=model.day, complaint_of=ids, stage=Stage.LATENT, **copy)
+    new = s.add(len(ids), created_day=model.day, complaint_of=ids, stage=Stage.LATENT,
+                **_same_problem(s, ids))
     model.events.record(EventKind.CREATED, new, model.day, s.grid[new])
     make_known(model, new, Channel.LEDGER)
     to_ledger(model, new)
@@ -183,10 +188,8 @@ def comebacks_phase(model: ReformModel) -> np.ndarray:
     model.comeback_ids = model.comeback_ids[~due]
     model.comeback_due = model.comeback_due[~due]
     s = model.issues
-    copy = {c: getattr(s, c)[old].copy() for c in (
-        "grid", "resident", "category", "level", "domain_mask", "primary_domain", "n_domains",
-        "severity", "ambiguous")}
-    ids = s.add(len(old), created_day=model.day, reopened_from=old, stage=Stage.LATENT, **copy)
+    ids = s.add(len(old), created_day=model.day, reopened_from=old, stage=Stage.LATENT,
+                **_same_problem(s, old))
     model.events.record(EventKind.CREATED, ids, model.day, s.grid[ids])
     res = s.resident[ids]
     # the person who sees it come back loses this share of trust; the agent's average, 1/P of it

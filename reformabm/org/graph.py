@@ -18,7 +18,7 @@ import numpy as np
 from reformabm.scenario import LEVEL_RANK, LevelName, Scenario
 
 __all__ = [
-    "NodeKind", "EdgeKind", "TERRITORIAL", "build_org_graph", "territorial_children",
+    "NodeKind", "EdgeKind", "TERRITORIAL", "KIND_LABELS", "build_org_graph", "territorial_children",
     "command_parent", "dispatching_centre",
 ]
 
@@ -57,6 +57,23 @@ class EdgeKind(StrEnum):
     CONTACT = "contact"  # 联系: stationed cadres, three-line contacts
     MEMBERSHIP = "membership"  # 隶属: department -> big department (大部制)
 
+
+#: English and Chinese label of every node kind (figures, the browser view).
+KIND_LABELS: dict[str, tuple[str, str]] = {
+    "central": ("central", "中央"),
+    "province": ("province", "省"),
+    "city": ("city", "市"),
+    "county": ("county", "县/区"),
+    "area": ("area (quasi-layer)", "片区（准层级）"),
+    "township": ("township", "乡镇/街道"),
+    "village": ("village", "村/社区"),
+    "grid": ("grid", "网格"),
+    "centre": ("linkage centre", "联动中心"),
+    "leader": ("leaders", "领导小组"),
+    "supervision": ("supervision bureau", "督察局"),
+    "discipline": ("discipline commission", "纪委监委"),
+    "department": ("department", "职能部门"),
+}
 
 LEVEL_ZH = {
     "grid": "网格", "village": "村/社区", "area": "片区", "township": "乡镇/街道",

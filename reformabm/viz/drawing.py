@@ -31,6 +31,7 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
 from reformabm.fonts import CJK_FAMILIES, CJKFontWarning, find_cjk_font  # noqa: F401
+from reformabm.org.graph import KIND_LABELS as _KIND_LABELS  # noqa: E402
 from reformabm.org.graph import EdgeKind, NodeKind
 from reformabm.viz.layout import TERRITORIAL_ROWS, aggregate_org, hierarchical_layout
 
@@ -82,21 +83,7 @@ def effective_language(lang: str) -> tuple[str, str | None]:
 
 # ---- vocabulary ------------------------------------------------------------------------------
 
-KIND_LABELS: dict[str, tuple[str, str]] = {
-    "central": ("central", "中央"),
-    "province": ("province", "省"),
-    "city": ("city", "市"),
-    "county": ("county", "县/区"),
-    "area": ("area (quasi)", "片区（准层级）"),
-    "township": ("township", "乡镇/街道"),
-    "village": ("village", "村/社区"),
-    "grid": ("grid", "网格"),
-    "centre": ("linkage centre", "联动中心"),
-    "leader": ("leaders", "领导小组"),
-    "supervision": ("supervision", "督察局"),
-    "discipline": ("discipline", "纪委监委"),
-    "department": ("department", "职能部门"),
-}
+KIND_LABELS = _KIND_LABELS  # one table, in reformabm.org.graph
 
 EDGE_STYLES: dict[str, dict[str, Any]] = {
     EdgeKind.COMMAND.value: {
