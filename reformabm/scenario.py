@@ -34,7 +34,7 @@ __all__ = [
     "MODELS_DIR",
 ]
 
-MODELS_DIR = Path(__file__).resolve().parent.parent / "models"
+MODELS_DIR = Path(__file__).resolve().parent / "models"
 
 
 class LevelName(StrEnum):

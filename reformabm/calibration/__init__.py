@@ -57,7 +57,7 @@ __all__ = [
     "select_patterns", "run_patterns", "format_table", "METRICS",
 ]
 
-PATTERNS_FILE = Path(__file__).resolve().parent.parent / "calibration" / "patterns.toml"
+PATTERNS_FILE = Path(__file__).resolve().parent / "patterns.toml"
 
 
 class CalibrationError(ReformabmError, ValueError):
