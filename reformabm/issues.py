@@ -67,7 +67,8 @@ _COLUMNS: dict[str, tuple[type, object]] = {
     "created_day": (np.int32, -1),
     "known_day": (np.int32, -1),
     "end_day": (np.int32, -1),
-    "deadline_day": (np.int32, -1),
+    "deadline_day": (np.int32, -1),  # current deadline (extensions included)
+    "deadline0": (np.int32, -1),  # original deadline by level, before any extension
     "ready_day": (np.int32, 0),
     "arrival": (np.int64, 0),  # queue order at the current holder
     "grid": (np.int32, -1),

@@ -4,9 +4,20 @@ Counters are updated as issues move (``on_closed`` and the handlers' increments)
 metrics cost O(units + histogram), never a scan of all issues. Definitions (see docs/ODD.md):
 
 - ``closure_rate``: closed / created.
-- ``on_time_rate``: share of closed issues closed by their deadline (``process.deadline_days``
-  by required level, counted from the day the issue became known).
-- ``days_to_close_*``: days from becoming known to closure, over closed issues.
+- ``on_time_rate`` (censoring-aware): issues closed by their *original* deadline
+  (``process.deadline_days`` by required level, counted from the day the issue became known),
+  over every issue whose outcome is decided: the closed ones plus the open ones whose deadline
+  has passed (an open issue past its deadline is late). ``on_time_rate_extended``: the same
+  against the deadline after extensions. ``on_time_rate_closed_only``: closed by the
+  (extended) deadline / closed — the figure governments report, kept under a name that says
+  so; the gap between it and ``on_time_rate`` is what a backlog hides. By level:
+  ``on_time_rate_level_<k>`` and ``on_time_rate_closed_only_level_<k>``.
+- ``days_to_close_<stat>`` (``mean``, ``p50``, ``p90``, ``p99``): Kaplan–Meier estimate of the
+  days from creation to closure, open issues right-censored at their age (withdrawn issues,
+  which government never learned of, are left out); ``days_known_to_close_<stat>`` from first
+  knowledge; ``days_to_close_<stat>_closed_only``: closed issues only, from first knowledge
+  (the reported figure). See :mod:`reformabm.survival`.
+- ``reopened_rate``: problems that came back after a closure that did not hold, per closure.
 - ``coordination_dependence`` (高位协调依赖): share of department-track issues that needed the
   leader's coordination: (closed by departments after the leader + now waiting for or coming
   from the leader) / (closed by departments + open on the department track or at the leader).
@@ -23,12 +34,14 @@ metrics cost O(units + histogram), never a scan of all issues. Definitions (see 
   (moves slowly: most people have no issue in a given month).
 - ``blame_level_<k>``: share of accountability cases whose blamed unit is of rank ``k``
   (null when supervision is off or no case arose).
-- ``involution_index`` (内卷化指数): with window ``W`` = ``workload.involution_window_days``,
-  effort ``E`` = staff-days spent (issue work + rule overhead + campaigns + push-down) and
-  outcome ``O`` = issues closed and held (not on paper, not failed), both summed over the
-  trailing ``W`` days, ``I(t) = ln(E(t)/E0) - ln(O(t)/O0)`` where ``E0, O0`` are the sums over
-  the reference window (days ``W+1 .. 2W``, after the warm-up). ``I > 0``: effort grew faster
-  than outcomes. Null before day ``2W``.
+- ``involution_index`` (内卷化指数): growth of the rules' input that bought no improvement of
+  the outcome the rules target. With window ``W`` = ``workload.involution_window_days``, ``R``
+  the mean rule-overhead share of the trailing ``W`` days and ``R0`` of the reference window
+  (days ``W+1 .. 2W``, after the warm-up), ``g_R = ln((R + e)/(R0 + e))`` (``e``: one rule's
+  share), and ``g_O = ln(O/O0)`` the growth of the censoring-aware on-time rate of the same
+  windows: ``I = g_R - min(g_R, max(0, g_O))`` when rules grew (``g_R > 0``), else 0. ``I = 0``
+  when the rules do not change, whatever the load; ``I = g_R`` when rules grew and on-time did
+  not improve (the involution trap). Null before day ``2W``.
 """
 
 from __future__ import annotations
@@ -43,6 +56,7 @@ import numpy as np
 from reformabm.issues import Stage
 from reformabm.org.graph import NodeKind
 from reformabm.org.tables import KIND_CODES
+from reformabm.survival import QUANTILES, km_summary_from_counts
 
 if TYPE_CHECKING:
     from reformabm.model import ReformModel
@@ -59,7 +73,10 @@ LEVELS = range(1, 6)
 DAILY_KEYS = [
     "day", "created_total", "closed_total", "withdrawn_total", "open", "latent", "in_process",
     "created", "closed", "withdrawn", "overdue", "leader_queue",
-    "closure_rate", "on_time_rate", "days_to_close_mean", "coordination_dependence",
+    "closure_rate", "on_time_rate", "on_time_rate_extended", "on_time_rate_closed_only",
+    "days_to_close_mean", "days_known_to_close_mean", "days_to_close_mean_closed_only",
+    "days_known_to_close_p50", "days_known_to_close_p90", "days_to_close_p99", "reopened_rate",
+    "coordination_dependence",
     "pushback_rate", "misdispatch_rate", "formal_closure_share", "involution_index",
     "satisfaction", "resident_satisfaction", "staff_total", "n_layers", "span_of_control_max",
     "yellow", "red", "supervision_cases", "discipline_cases", "extensions", "formal_closures",
@@ -69,7 +86,8 @@ DAILY_KEYS = [
     # run metrics of summary.json that are cheap to keep daily (so mesa.batch_run rows carry them)
     "issues_created", "issues_closed", "issues_open", "issues_withdrawn", "days_to_close_p50",
     "days_to_close_p90", "centre_betweenness", "population",
-    *[f"on_time_rate_level_{k}" for k in range(1, 6)], *[f"blame_level_{k}" for k in range(1, 6)],
+    *[f"on_time_rate_level_{k}" for k in range(1, 6)],
+    *[f"on_time_rate_closed_only_level_{k}" for k in range(1, 6)], *[f"blame_level_{k}" for k in range(1, 6)],
     *[f"utilisation_{k.value}" for k in UTILISATION_KINDS],
 ]
 
@@ -94,10 +112,22 @@ class Metrics:
         self.rejected_at_confirm = 0
         self.closed_by_dept = 0
         self.closed_by_dept_leader = 0
-        self.on_time = 0
+        self.on_time = 0  # closed by the original deadline
+        self.on_time_ext = 0  # closed by the extended deadline
         self.closed_level = np.zeros(6, np.int64)
         self.on_time_level = np.zeros(6, np.int64)
+        self.on_time_ext_level = np.zeros(6, np.int64)
+        # open issues already late (deadline passed), by level: original / extended deadline
+        self.open_late_level = np.zeros(6, np.int64)
+        self.open_late_ext_level = np.zeros(6, np.int64)
+        # days to close of closed issues, from first knowledge and from creation
         self.ttc_hist = np.zeros(_MAX_DAYS + 1, np.int64)
+        self.ttc_created_hist = np.zeros(_MAX_DAYS + 1, np.int64)
+        # ages of the open issues today (censored durations), from knowledge and from creation
+        self.open_known_age = np.zeros(_MAX_DAYS + 1, np.int64)
+        self.open_created_age = np.zeros(_MAX_DAYS + 1, np.int64)
+        self.pressure_sum = 0.0
+        self.days_counted = 0
         self.work_by_kind = np.zeros(len(KIND_CODES))
         self.capacity_by_kind = np.zeros(len(KIND_CODES))
         self.today: dict[str, Any] = {}
@@ -124,6 +154,9 @@ class Metrics:
         self.daily_on_time: list[int] = []
         self.daily_held: list[int] = []
         self.daily_effort: list[float] = []
+        self.daily_overhead: list[float] = []  # rule overhead share per day
+        self.daily_open_late: list[int] = []  # open issues past their original deadline, per day
+        self.rule_unit_share = 0.005  # overhead share of one rule (set by the model)
         self._closed_today = self._on_time_today = self._held_today = 0
         self._dept_closed_today = 0
         self.window = 30
@@ -134,9 +167,12 @@ class Metrics:
         s = model.issues
         self.closed += len(ids)
         lvl = s.level[ids]
-        ok = s.end_day[ids] <= s.deadline_day[ids]
+        ok = s.end_day[ids] <= s.deadline0[ids]
+        ok_ext = s.end_day[ids] <= s.deadline_day[ids]
         n_ok = int(ok.sum())
         self.on_time += n_ok
+        self.on_time_ext += int(ok_ext.sum())
+        self.on_time_ext_level += np.bincount(lvl[ok_ext], minlength=6)
         held = int((~s.failed[ids]).sum())
         self.formal_closures += int(s.formal_closure[ids].sum())
         self.held_closures += held
@@ -147,6 +183,8 @@ class Metrics:
         self.on_time_level += np.bincount(lvl[ok], minlength=6)
         ttc = np.clip(s.end_day[ids] - s.known_day[ids], 0, _MAX_DAYS)
         self.ttc_hist += np.bincount(ttc, minlength=_MAX_DAYS + 1)
+        ttc_c = np.clip(s.end_day[ids] - s.created_day[ids], 0, _MAX_DAYS)
+        self.ttc_created_hist += np.bincount(ttc_c, minlength=_MAX_DAYS + 1)
         by_dept = model.tables.kind[s.solver[ids]] == KIND_CODES[NodeKind.DEPARTMENT]
         self.closed_by_dept += int(by_dept.sum())
         self._dept_closed_today += int(by_dept.sum())
@@ -167,6 +205,14 @@ class Metrics:
         latent = int((st == Stage.LATENT).sum())
         known = ids[st != Stage.LATENT]
         overdue = int((s.deadline_day[known] < model.day).sum())
+        # at the end of the day, an open issue whose deadline is today or earlier is late
+        lvl_known = s.level[known]
+        self.open_late_level = np.bincount(lvl_known[s.deadline0[known] <= model.day], minlength=6)
+        self.open_late_ext_level = np.bincount(lvl_known[s.deadline_day[known] <= model.day], minlength=6)
+        self.open_known_age = np.bincount(np.clip(model.day - s.known_day[known], 0, _MAX_DAYS),
+                                          minlength=_MAX_DAYS + 1)
+        self.open_created_age = np.bincount(np.clip(model.day - s.created_day[ids], 0, _MAX_DAYS),
+                                            minlength=_MAX_DAYS + 1)
         self.holding_by_rank += np.bincount(t.rank[s.holder[known]], minlength=8)[:8]
         wl = model.workload
         effort = float(model.work_today.sum()) + wl.effort_days()
@@ -174,6 +220,11 @@ class Metrics:
         self.daily_on_time.append(self._on_time_today)
         self.daily_held.append(self._held_today)
         self.daily_effort.append(effort)
+        self.daily_overhead.append(wl.overhead_share)
+        self.daily_open_late.append(int(self.open_late_level.sum()))
+        pressure_mean = float(wl.unit_pressure()[t.active].mean())
+        self.pressure_sum += pressure_mean
+        self.days_counted += 1
         self._closed_today = self._on_time_today = self._held_today = 0
         grid = t.kind == KIND_CODES[NodeKind.GRID]
         gross_grid = float(wl.gross[grid].sum())
@@ -215,7 +266,7 @@ class Metrics:
             "campaign_active": wl.campaign_active(model.day),
             "grid_time_lost_share": _nan_div(
                 float((wl.pushdown_days[grid] + wl.campaign_days[grid]).sum()), gross_grid),
-            "pressure_mean": float(wl.unit_pressure()[t.active].mean()),
+            "pressure_mean": pressure_mean,
             "strain_mean": float(wl.strain[t.active].mean()),
             "reform": "+".join(model._reforms_today),
             "closed_by_departments": self._dept_closed_today,
@@ -223,11 +274,9 @@ class Metrics:
             "issues_closed": self.closed,
             "issues_open": len(ids),
             "issues_withdrawn": self.withdrawn,
-            "days_to_close_p50": self.ttc_quantile(0.5),
-            "days_to_close_p90": self.ttc_quantile(0.9),
             "centre_betweenness": model.centre_betweenness(),
             "population": model.spec.residents.population,
-            **{f"on_time_rate_level_{k}": _nan_div(self.on_time_level[k], self.closed_level[k]) for k in LEVELS},
+            **self.level_rates(),
             **{f"blame_level_{k}": (math.nan if v is None else v)
                for k, v in self.blame_shares(model.spec.accountability.supervision).items()},
         }
@@ -239,16 +288,47 @@ class Metrics:
 
     # ---- derived ----------------------------------------------------------------------------
     def rates(self, created: int) -> dict[str, float]:
-        """Cumulative rates so far, given the number of issues created."""
+        """Cumulative rates so far, given the number of issues created (censoring-aware)."""
+        late = int(self.open_late_level.sum())
+        late_ext = int(self.open_late_ext_level.sum())
         return {
             "closure_rate": _nan_div(self.closed, created),
-            "on_time_rate": _nan_div(self.on_time, self.closed),
-            "days_to_close_mean": self.ttc_quantile(None),
+            "on_time_rate": _nan_div(self.on_time, self.closed + late),
+            "on_time_rate_extended": _nan_div(self.on_time_ext, self.closed + late_ext),
+            "on_time_rate_closed_only": _nan_div(self.on_time_ext, self.closed),
+            **self.days_to_close(),
             "coordination_dependence": _nan_div(self.closed_by_dept_leader, self.closed_by_dept),
             "pushback_rate": _nan_div(self.pushbacks, self.dispatches),
             "misdispatch_rate": _nan_div(self.misdispatches, self.dispatches),
             "formal_closure_share": _nan_div(self.formal_closures, self.closed),
+            "reopened_rate": _nan_div(self.reopened, self.closed),
         }
+
+    def level_rates(self) -> dict[str, float]:
+        """On-time rates by required level: censoring-aware and closed-only (see ``rates``)."""
+        out = {}
+        for k in LEVELS:
+            out[f"on_time_rate_level_{k}"] = _nan_div(
+                self.on_time_level[k], self.closed_level[k] + self.open_late_level[k])
+            out[f"on_time_rate_closed_only_level_{k}"] = _nan_div(self.on_time_ext_level[k], self.closed_level[k])
+        return out
+
+    def days_to_close(self) -> dict[str, float]:
+        """Days to close, Kaplan–Meier with open issues censored, from the duration histograms.
+
+        ``days_to_close_*`` from creation, ``days_known_to_close_*`` from first knowledge,
+        ``days_to_close_*_closed_only`` over closed issues only, from first knowledge (what
+        governments report). Equal to :func:`reformabm.survival.km_summary` on the issues.
+        """
+        out = {}
+        created = km_summary_from_counts(self.ttc_created_hist, self.open_created_age)
+        known = km_summary_from_counts(self.ttc_hist, self.open_known_age)
+        closed_only = km_summary_from_counts(self.ttc_hist, np.zeros_like(self.ttc_hist))
+        for key in ("mean", *[q for q, _ in QUANTILES]):
+            out[f"days_to_close_{key}"] = created[key]
+            out[f"days_known_to_close_{key}"] = known[key]
+            out[f"days_to_close_{key}_closed_only"] = closed_only[key]
+        return out
 
     def _coordination_dependence(self, s: Any, ids: np.ndarray, st: np.ndarray) -> float:
         at_leader = st == Stage.AT_LEADER
@@ -257,16 +337,21 @@ class Metrics:
         return _nan_div(self.closed_by_dept_leader + open_led, self.closed_by_dept + int(dept_track.sum()))
 
     def involution_index(self) -> float:
-        """Involution index now (see the module docstring); NaN before day ``2W``."""
+        """Involution index now (内卷化指数; see the module docstring); NaN before day ``2W``."""
         w = self.window
-        e, o = self.daily_effort, self.daily_held
-        if len(e) < 2 * w:
+        r, oc, ok, late = self.daily_overhead, self.daily_closed, self.daily_on_time, self.daily_open_late
+        if len(r) < 2 * w:
             return math.nan
-        e0, o0 = sum(e[w:2 * w]), sum(o[w:2 * w])
-        e1, o1 = sum(e[-w:]), sum(o[-w:])
-        if min(e0, o0, e1, o1) <= 0:
-            return math.nan
-        return float(math.log(e1 / e0) - math.log(o1 / o0))
+        eps = self.rule_unit_share
+        g_rules = math.log((sum(r[-w:]) / w + eps) / (sum(r[w:2 * w]) / w + eps))
+        if g_rules <= 1e-12:
+            return 0.0
+        o0 = _nan_div(sum(ok[w:2 * w]), sum(oc[w:2 * w]) + late[2 * w - 1])
+        o1 = _nan_div(sum(ok[-w:]), sum(oc[-w:]) + late[-1])
+        if not (o0 > 0 and o1 > 0):
+            return g_rules
+        g_outcome = math.log(o1 / o0)
+        return float(g_rules - min(g_rules, max(0.0, g_outcome)))
 
     def recent_utilisation(self, kind_code: int, days: int) -> float | None:
         """Mean daily utilisation of a unit kind over the last ``days`` days (None if unknown)."""
@@ -274,9 +359,13 @@ class Metrics:
         return float(np.mean(vals)) if vals else None
 
     def window_on_time_rate(self, days: int) -> float | None:
-        """On-time rate of the closures of the last ``days`` days (None if none closed)."""
-        closed = sum(self.daily_closed[-days:])
-        return sum(self.daily_on_time[-days:]) / closed if closed else None
+        """On-time rate of the last ``days`` days as a review sees it (None if nothing to judge).
+
+        Closures of the period by their original deadline, over those closures plus the issues
+        open and already late now (so a backlog cannot flatter the review).
+        """
+        judged = sum(self.daily_closed[-days:]) + (self.daily_open_late[-1] if self.daily_open_late else 0)
+        return sum(self.daily_on_time[-days:]) / judged if judged else None
 
     def blame_shares(self, supervision: bool) -> dict[int, float | None]:
         """Share of accountability cases by blamed unit's rank 1-5 (None when not applicable)."""
@@ -289,17 +378,6 @@ class Metrics:
         """Share of issue-days spent held by units of each rank 1-5."""
         total = max(1, int(self.holding_by_rank.sum()))
         return {k: float(self.holding_by_rank[k] / total) for k in LEVELS}
-
-    def ttc_quantile(self, q: float | None) -> float:
-        """Days-to-close quantile ``q`` (None: the mean) from the histogram."""
-        n = self.ttc_hist.sum()
-        if n == 0:
-            return math.nan
-        days = np.arange(len(self.ttc_hist))
-        if q is None:
-            return float((days * self.ttc_hist).sum() / n)
-        cum = np.cumsum(self.ttc_hist)
-        return float(np.searchsorted(cum, q * n, side="left"))
 
     def utilisation(self) -> dict[str, float]:
         """Run-average utilisation by unit kind (NaN where a kind has no capacity)."""

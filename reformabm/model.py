@@ -25,7 +25,7 @@ import networkx as nx
 import numpy as np
 
 from reformabm.agents import AGENT_CLASS, Resident
-from reformabm.agents.accountability import light_priority, lights_phase
+from reformabm.agents.accountability import deadline_urgency, lights_phase
 from reformabm.agents.grid_worker import latent_phase
 from reformabm.agents.resident import comebacks_phase, generate_issues
 from reformabm.categories import CategoryTable
@@ -110,6 +110,7 @@ class ReformModel(mesa.Model):
         self.workload = Workload(self)
         self.metrics = Metrics(self.tables.n)
         self.metrics.window = self.spec.workload.involution_window_days
+        self.metrics.rule_unit_share = self.spec.workload.rule_overhead_per_rule
         self.schedule = self._build_schedule(reforms)
         self.active_rules: list[Any] = []
         self._reforms_today: list[str] = []
@@ -228,11 +229,15 @@ class ReformModel(mesa.Model):
         base = np.asarray(self.spec.process.solve_work)[s.level[ids] - 1]
         return base * s.severity[ids] * (1.0 + 0.5 * (s.n_domains[ids] - 1))
 
-    def priority(self, ids: np.ndarray) -> np.ndarray:
-        """Queue priority of issues (higher first): by lights under supervision, else equal."""
+    def queue_rank(self, ids: np.ndarray) -> np.ndarray:
+        """Queue rank of issues at their holders (lower first; ties by arrival).
+
+        Earliest binding deadline first under supervision, else all equal (first come, first
+        served); see :func:`reformabm.agents.accountability.deadline_urgency`.
+        """
         if self.spec.accountability.supervision:
-            return light_priority(self, ids)
-        return np.zeros(len(ids), np.int8)
+            return deadline_urgency(self, ids)
+        return np.zeros(len(ids), np.int64)
 
     def patrol_share(self) -> np.ndarray:
         """Share of each grid team's time left for patrol.
@@ -381,10 +386,9 @@ class ReformModel(mesa.Model):
             "issues_withdrawn": m.withdrawn,
             "issues_per_1000_people": 1000 * created / self.spec.residents.population,
             **m.rates(created),
+            **self._survival_summary(),
             "coordination_dependence": m.today.get("coordination_dependence", m.rates(created)[
                 "coordination_dependence"]),
-            "days_to_close_p50": m.ttc_quantile(0.5),
-            "days_to_close_p90": m.ttc_quantile(0.9),
             **self.structure_metrics(),
             "centre_betweenness": self.centre_betweenness(),
             **m.utilisation(),
@@ -407,10 +411,8 @@ class ReformModel(mesa.Model):
             "reforms_applied": [f"{r['name']}@{r['day']}" for r in self.reforms_applied],
             "reforms_not_reached": list(self.reforms_not_reached),
         }
+        out.update(m.level_rates())
         for k in LEVELS:
-            out[f"on_time_rate_level_{k}"] = (
-                m.on_time_level[k] / m.closed_level[k] if m.closed_level[k] else float("nan")
-            )
             out[f"closed_level_{k}"] = int(m.closed_level[k])
         today = m.today
         out["involution_index"] = m.involution_index()
@@ -434,10 +436,29 @@ class ReformModel(mesa.Model):
             "campaigns": self.workload.campaigns_started,
             "campaign_staff_days": self.workload.campaign_work,
             "grid_time_lost_share": today.get("grid_time_lost_share"),
+            "pressure_mean": m.pressure_sum / m.days_counted if m.days_counted else None,
         })
         for key in ("formal_closure_share", "involution_index", "satisfaction"):
             if isinstance(out[key], float) and np.isnan(out[key]):
                 out[key] = None
+        return out
+
+    def _survival_summary(self) -> dict[str, float]:
+        """Kaplan–Meier days to close over the issues (scipy), as documented in ``metrics``."""
+        from reformabm.survival import km_summary
+
+        s = self.issues
+        n = len(s)
+        st = s.stage[:n]
+        closed = st == Stage.CLOSED
+        keep = st != Stage.WITHDRAWN
+        end = np.where(closed, s.end_day[:n], self.day)
+        created = km_summary((end - s.created_day[:n])[keep], closed[keep])
+        known = st != Stage.LATENT
+        known &= keep
+        k = km_summary((end - s.known_day[:n])[known], closed[known])
+        out = {f"days_to_close_{key}": v for key, v in created.items()}
+        out.update({f"days_known_to_close_{key}": v for key, v in k.items()})
         return out
 
     def timeseries(self):

@@ -91,6 +91,7 @@ def move(
     s.holder[ids] = to
     s.stage[ids] = stage if stage is not None else stage_at(model, np.broadcast_to(to, ids.shape))
     s.work_left[ids] = -1.0
+    s.formal_planned[ids] = False  # a new holder makes its own plan
     s.arrival[ids] = model.next_arrivals(len(ids))
     s.draw[ids] = model.rng.random(len(ids))
     s.draw2[ids] = model.rng.random(len(ids))
@@ -118,21 +119,65 @@ def _track_lowest(model: ReformModel, ids: np.ndarray) -> None:
     s.lowest_unit[ids[better]] = h[better]
 
 
-def solution_work(model: ReformModel, ids: np.ndarray) -> np.ndarray:
-    """Staff-days the holders need to solve ``ids``, and whether they plan a formal closure.
+def paper_closure_chance(model: ReformModel, ids: np.ndarray) -> np.ndarray:
+    """Daily chance that the holders of ``ids`` close them on paper (形式化办结).
 
-    Under pressure a holder may close an issue on paper (形式化办结) with probability
-    ``formal_closure_propensity`` × its pressure (plus ``supervision_pressure`` for an issue
-    under supervision); that takes only ``handle_work``. The plan is kept in
-    ``formal_planned``.
+    The holder's pressure (plus ``supervision_pressure`` for an issue under supervision)
+    times ``formal_closure_propensity``; never for ledger cases, which the secretary checks
+    himself (003), nor for an issue already planned for a paper closure.
     """
     s = model.issues
     a = model.spec.accountability
     pressure = model.workload.unit_pressure()[s.holder[ids]]
     pressure = np.minimum(1.0, pressure + np.where(s.supervised[ids], a.supervision_pressure, 0.0))
-    formal = s.draw2[ids] < a.formal_closure_propensity * pressure
-    s.formal_planned[ids] = formal
-    return np.where(formal, model.spec.process.handle_work, model.solve_work(ids))
+    p = a.formal_closure_propensity * pressure
+    return np.where((s.channel[ids] != Channel.LEDGER) & ~s.formal_planned[ids], p, 0.0)
+
+
+def solution_work(model: ReformModel, ids: np.ndarray) -> np.ndarray:
+    """Staff-days the holders need to solve ``ids`` (a paper closure takes only ``handle_work``)."""
+    s = model.issues
+    return np.where(s.formal_planned[ids], model.spec.process.handle_work, model.solve_work(ids))
+
+
+def tempt_paper_closures(model: ReformModel, ids: np.ndarray) -> None:
+    """Holders close on paper (形式化办结) issues they cannot solve by the deadline.
+
+    Called at the end of each day for the known open issues. A holder that would solve an
+    issue itself looks at its backlog: when the staff-days of its queue (the issue included)
+    at today's capacity, plus the hand-over to the confirming grid worker, run past the issue's
+    deadline, it closes the issue on paper with :func:`paper_closure_chance` — a paper closure
+    needs only ``handle_work`` and meets the indicator, unless the check catches it.
+    """
+    if len(ids) == 0 or model.spec.accountability.formal_closure_propensity <= 0:
+        return
+    s = model.issues
+    st = s.stage[ids]
+    ids = ids[((st == Stage.AT_UNIT) | (st == Stage.AT_DEPT)) & ~s.formal_planned[ids]]
+    if len(ids) == 0:
+        return
+    from reformabm.agents.territorial import solves_here
+
+    at_dept = s.stage[ids] == Stage.AT_DEPT
+    solving = np.empty(len(ids), bool)
+    solving[at_dept] = ~s.misrouted[ids[at_dept]]
+    solving[~at_dept] = solves_here(model, ids[~at_dept])
+    ids = ids[solving]
+    if len(ids) == 0:
+        return
+    need = np.where(s.work_left[ids] >= 0, s.work_left[ids], model.solve_work(ids))
+    h = s.holder[ids]
+    backlog = np.bincount(h, weights=need, minlength=model.tables.n)
+    with np.errstate(divide="ignore"):
+        days = np.ceil(backlog[h] / np.maximum(model.capacity[h], 1e-9))
+    at_risk = model.day + days + model.hop_delay > s.deadline_day[ids]
+    cand = ids[at_risk]
+    if len(cand) == 0:
+        return
+    go = cand[model.rng.random(len(cand)) < paper_closure_chance(model, cand)]
+    s.formal_planned[go] = True
+    started = s.work_left[go] >= 0
+    s.work_left[go[started]] = np.minimum(s.work_left[go[started]], model.spec.process.handle_work)
 
 
 def solve(model: ReformModel, ids: np.ndarray) -> None:
@@ -205,11 +250,13 @@ def make_known(model: ReformModel, ids: np.ndarray, channel: Channel) -> None:
     s.channel[ids] = channel
     s.known_day[ids] = model.day
     s.deadline_day[ids] = model.day + model.deadline_days[s.level[ids] - 1]
+    s.deadline0[ids] = s.deadline_day[ids]
 
 
 def run_handling_rounds(model: ReformModel) -> None:
     """Run the day's handling rounds over all units' queues."""
     from reformabm.agents import handlers_by_stage
+    from reformabm.agents.territorial import capacity_unit
 
     s = model.issues
     handlers = handlers_by_stage()
@@ -220,7 +267,7 @@ def run_handling_rounds(model: ReformModel) -> None:
         ids = ids[ready]
         if len(ids) == 0:
             return
-        holders = s.holder[ids].astype(np.int64)
+        holders = capacity_unit(model, ids)
         need = s.work_left[ids]
         unset = need < 0
         if unset.any():
@@ -233,10 +280,14 @@ def run_handling_rounds(model: ReformModel) -> None:
                     w[m] = handler.work(model, fresh[m])
             s.work_left[fresh] = w
             need = s.work_left[ids]
-        # one int64 key: holder, then priority (higher first), then arrival (unique)
-        prio = model.priority(ids).astype(np.int64)
-        key = (holders << 42) | ((3 - prio) << 40) | s.arrival[ids]
-        order = np.argsort(key)
+        # one int64 key: holder (20 bits), then queue rank (12 bits), then arrival (31 bits)
+        rank = model.queue_rank(ids)
+        arrival = s.arrival[ids]
+        arrival = arrival - arrival.min()
+        if holders.max() < (1 << 20) and arrival.max() < (1 << 31):
+            order = np.argsort((holders << 43) | (rank << 31) | arrival)
+        else:  # very large organisations or very long runs
+            order = np.lexsort((arrival, rank, holders))
         ids, holders, need = ids[order], holders[order], need[order].astype(np.float64)
         done, granted, used = allocate_capacity(holders, need, model.capacity_left)
         model.capacity_left -= used

@@ -236,7 +236,13 @@ class Process(_Section):
         True, "The reporting grid worker confirms closure (闭环); failed solutions are caught.", source="002"
     )
     confirm_detect: float = _f(
-        0.8, "Probability that confirmation catches a failed solution.", ge=0, le=1
+        0.8, "Probability that confirmation catches a real solution that did not hold.", ge=0, le=1
+    )
+    formal_detect: float = _f(
+        0.2,
+        "Probability that confirmation catches a closure on paper (形式化办结), which is made to pass "
+        "the check (the secretary's own check of ledger cases always catches it).",
+        source="000, 003: paper closures meet the indicators (size assumed)", ge=0, le=1,
     )
     solve_failure: float = _f(
         0.05, "Probability that a solution does not hold.", ge=0, le=1
@@ -366,7 +372,8 @@ class Accountability(_Section):
     strain_recovery: float = _f(0.02, "Daily recovery of strain.", unit="1/day", ge=0, le=1)
     formal_closure_propensity: float = _f(
         0.3,
-        "Probability of closing on paper without solving (形式化办结) at full pressure.",
+        "Daily probability, at full pressure, that a holder closes on paper without solving "
+        "(形式化办结) an issue whose deadline is near or past (yellow/red light), to meet the indicator.",
         source="000, 003: formalism under pressure (assumption for the size)",
         ge=0,
         le=1,

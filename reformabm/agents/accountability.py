@@ -1,9 +1,10 @@
 """Deadline lights, supervision bureau (督察局) and discipline commission (纪委监委).
 
 With ``accountability.supervision`` on (Kaifeng's system, 002), every known open issue has a
-deadline by its required level ("135710"). One day before it (``yellow_days_before``) the
-issue shows a **yellow light**: holders work on it first, and complex issues may get one
-extension (total time at most ``extension_cap_days``). Once overdue it shows a **red light**
+deadline by its required level ("135710"), which every holder sees: queues are worked
+earliest deadline first (:func:`deadline_urgency`). One day before it (``yellow_days_before``)
+the issue shows a **yellow light**, and a complex one still in work may get one extension on
+request (total time at most ``extension_cap_days``). Once overdue it shows a **red light**
 and the supervision bureau of the responsible centre takes the case: the issue is pressed
 (first in every queue, higher pressure on its holder). Still open ``supervision_days`` later,
 the discipline commission holds a unit accountable — by ``blame_rule`` the lowest unit that
@@ -19,11 +20,12 @@ import numpy as np
 
 from reformabm.agents.base import UnitAgent
 from reformabm.issues import Stage
+from reformabm.routing import tempt_paper_closures
 
 if TYPE_CHECKING:
     from reformabm.model import ReformModel
 
-__all__ = ["SupervisionBureau", "DisciplineCommission", "lights_phase", "light_priority"]
+__all__ = ["SupervisionBureau", "DisciplineCommission", "lights_phase", "deadline_urgency"]
 
 
 class SupervisionBureau(UnitAgent):
@@ -51,11 +53,20 @@ def _known_open(model: ReformModel) -> np.ndarray:
     return ids[(st >= Stage.AT_UNIT) & (st <= Stage.CONFIRM)]
 
 
-def light_priority(model: ReformModel, ids: np.ndarray) -> np.ndarray:
-    """Queue priority under supervision: red (supervised) 2, yellow 1, others 0."""
+def deadline_urgency(model: ReformModel, ids: np.ndarray) -> np.ndarray:
+    """Queue rank under supervision (lower first): days to each issue's binding deadline.
+
+    With the lights every holder sees each issue's time limit and works earliest deadline
+    first: the issue's own deadline, or, once the supervision bureau has taken it (red light),
+    the bureau's deadline before the discipline commission steps in. Without supervision
+    nobody tracks the limits and queues are first come, first served (all ranks equal).
+    """
     s = model.issues
-    yellow = s.deadline_day[ids] - model.spec.accountability.yellow_days_before <= model.day
-    return np.where(s.supervised[ids], 2, np.where(yellow, 1, 0)).astype(np.int8)
+    due = np.where(s.supervised[ids], s.supervision_deadline[ids], s.deadline_day[ids]).astype(np.int64)
+    return np.clip(due - model.day + _URGENCY_OFFSET, 0, 2 * _URGENCY_OFFSET - 1)
+
+
+_URGENCY_OFFSET = 2048  # ranks span days -2048 .. +2047 from today (11 + 1 bits)
 
 
 def lights_phase(model: ReformModel) -> None:
@@ -73,6 +84,7 @@ def lights_phase(model: ReformModel) -> None:
     red = dl < day
     m.yellow_today = int(yellow.sum())
     m.red_today = int(red.sum())
+    tempt_paper_closures(model, ids)
     if not a.supervision:
         return
     # extensions at the yellow light

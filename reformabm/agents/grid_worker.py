@@ -108,13 +108,16 @@ def confirm_work(model: ReformModel, ids: np.ndarray) -> np.ndarray:
 def confirm_act(model: ReformModel, ids: np.ndarray) -> None:
     """Confirm closure, or send back a solution that did not hold.
 
-    A failed solution is caught with probability ``confirm_detect`` (always for ledger cases,
-    which the secretary checks) and goes back to its solver.
+    A real solution that did not hold is caught with probability ``confirm_detect``, a closure
+    on paper (made to pass the check) with ``formal_detect``; the secretary checks every ledger
+    case himself and catches both. What is caught goes back to its solver.
     """
     s = model.issues
     # the secretary checks every ledger case himself (003: step 7 of the ledger's process)
     ledger = s.channel[ids] == Channel.LEDGER
-    caught = s.failed[ids] & ((s.draw[ids] < model.spec.process.confirm_detect) | ledger)
+    p = model.spec.process
+    detect = np.where(s.formal_closure[ids], p.formal_detect, p.confirm_detect)
+    caught = s.failed[ids] & ((s.draw[ids] < detect) | ledger)
     back = ids[caught]
     if len(back):
         s.bounces[back] += 1

@@ -13,7 +13,7 @@ import numpy as np
 
 from reformabm.agents.base import UnitAgent
 from reformabm.agents.linkage_center import lead_department
-from reformabm.agents.territorial import route_onwards
+from reformabm.agents.territorial import responsible_unit, route_onwards
 from reformabm.issues import Channel, EventKind, Stage
 from reformabm.routing import move
 
@@ -56,7 +56,7 @@ def leader_act(model: ReformModel, ids: np.ndarray) -> None:
         s.supervised[led] = True  # pressed until closed; discipline only after its own deadline
         s.supervision_deadline[led] = np.maximum(s.deadline_day[led], model.day) + (
             model.spec.accountability.supervision_days)
-    target = t.solver[s.grid[ids], s.level[ids]]
+    target = responsible_unit(model, ids)
     down = ledger & (target != home)
     if down.any():
         route_onwards(model, ids[down], home[down])

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from reformabm.agents.base import UnitAgent
-from reformabm.agents.territorial import route_onwards
+from reformabm.agents.territorial import responsible_unit, route_onwards
 from reformabm.issues import EventKind, Stage
 from reformabm.routing import move
 
@@ -97,7 +97,7 @@ def centre_act(model: ReformModel, ids: np.ndarray) -> None:
     c = s.holder[ids].astype(np.int64)
     home = t.home[c]
     dispute = (s.pushbacks[ids] > 0) & ~s.forced[ids]
-    target = t.solver[s.grid[ids], s.level[ids]]
+    target = responsible_unit(model, ids)
     here = ~dispute & (target == home)
     owned = t.owner[c, s.primary_domain[ids]] >= 0
     residual = here & ~owned

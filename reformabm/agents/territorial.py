@@ -22,7 +22,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "TerritorialUnit", "Village", "Area", "Township", "County", "City", "Province", "Central",
-    "handle_work", "handle_act", "route_onwards",
+    "handle_work", "handle_act", "route_onwards", "solves_here", "responsible_unit", "capacity_unit",
 ]
 
 
@@ -58,15 +58,59 @@ class Central(TerritorialUnit):
     """Central government 中央 (multi-level chain scenarios)."""
 
 
-def _solves_here(model: ReformModel, ids: np.ndarray) -> np.ndarray:
+def _cadre_take(model: ReformModel, ids: np.ndarray, villages: np.ndarray) -> np.ndarray:
+    """Whether issues ``ids`` of levels 2-3 fall to the stationed cadres of ``villages``.
+
+    Each village's stationed township cadres (镇村工作一体化) take the share ``cadre_share`` of
+    its village- and township-level issues; which issues is fixed per issue (a stable hash of
+    its id), so an issue's responsible unit does not change as it moves.
+    """
     s, t = model.issues, model.tables
-    h = s.holder[ids]
-    return t.solver[h, s.level[ids]] == h
+    share = np.where(villages >= 0, t.cadre_share[np.maximum(villages, 0)], 0.0)
+    lvl = s.level[ids]
+    return ((lvl == 2) | (lvl == 3)) & (share > 0) & ((ids * 0.6180339887498949) % 1.0 < share)
+
+
+def capacity_unit(model: ReformModel, ids: np.ndarray) -> np.ndarray:
+    """The unit whose staff-days the work on ``ids`` uses: the holder's, except for stationed cadres.
+
+    Stationed cadres stay township staff: the issues they take in a village (see
+    :func:`_cadre_take`) are worked with the township's staff-days, pooled over its villages.
+    """
+    s, t = model.issues, model.tables
+    h = s.holder[ids].astype(np.int64)
+    if not t.cadre_share.any():
+        return h
+    at_village = (t.rank[h] == 2) & (t.cadre_share[h] > 0)
+    if not at_village.any():
+        return h
+    take = at_village & _cadre_take(model, ids, np.where(at_village, h, -1))
+    return np.where(take, t.solver[h, 3], h)
+
+
+def responsible_unit(model: ReformModel, ids: np.ndarray) -> np.ndarray:
+    """The territorial unit that must solve each issue: the lowest of its level above its grid.
+
+    Level-3 issues of a village with stationed township cadres go to the village for the
+    cadres' share (see :func:`_cadre_take`).
+    """
+    s, t = model.issues, model.tables
+    target = t.solver[s.grid[ids], s.level[ids]]
+    if t.cadre_share.any():
+        village = t.solver[s.grid[ids], 2]
+        take = _cadre_take(model, ids, village)
+        target = np.where(take, village, target)
+    return target
+
+
+def solves_here(model: ReformModel, ids: np.ndarray) -> np.ndarray:
+    """Whether the territorial holders of ``ids`` solve them themselves (else pass them on)."""
+    return responsible_unit(model, ids) == model.issues.holder[ids]
 
 
 def handle_work(model: ReformModel, ids: np.ndarray) -> np.ndarray:
     """Staff-days a territorial holder needs for ``ids``: solve them, or forward them."""
-    here = _solves_here(model, ids)
+    here = solves_here(model, ids)
     t = model.tables
     h = model.issues.holder[ids]
     # a quasi-unit without seconded staff is a pure pass-through; with them, they do the forwarding
@@ -78,7 +122,7 @@ def handle_work(model: ReformModel, ids: np.ndarray) -> np.ndarray:
 
 def handle_act(model: ReformModel, ids: np.ndarray) -> None:
     """Solve what the holder's level covers; pass the rest on."""
-    here = _solves_here(model, ids)
+    here = solves_here(model, ids)
     solve(model, ids[here])
     route_onwards(model, ids[~here], model.issues.holder[ids[~here]])
 
@@ -92,7 +136,7 @@ def route_onwards(model: ReformModel, ids: np.ndarray, at_unit: np.ndarray) -> N
     if len(ids) == 0:
         return
     s, t = model.issues, model.tables
-    target = t.solver[s.grid[ids], s.level[ids]]
+    target = responsible_unit(model, ids)
     up = t.rank[target] > t.rank[at_unit]
     ups, downs = ids[up], ids[~up]
     if len(ups):

@@ -49,6 +49,7 @@ class RoutingTables:
     counterparts: np.ndarray  # [department] -> upper-level counterparts it reports to (对口)
     bureau: np.ndarray  # [territorial unit with centre] -> its supervision bureau 督察局
     commission: np.ndarray  # [territorial unit with centre] -> its discipline commission 纪委监委
+    cadre_share: np.ndarray  # [village] -> share of the township's level-3 work its stationed cadres take
 
     def entry(self, units: np.ndarray) -> np.ndarray:
         """Where an issue handed to territorial ``units`` lands: the unit's centre if it has one."""
@@ -78,7 +79,7 @@ def routing_tables(g: nx.DiGraph, n_domains: int, residual_name: str = "") -> Ro
         dept_mask=np.zeros(n, np.int64), dept_centre=neg(), dept_group=neg(),
         owner=np.full((n, max(n_domains, 1)), -1, np.int64), centre_depts={}, residual=neg(),
         authority=np.zeros(n), dept_table=np.zeros((n, 0), np.int64), n_depts=np.zeros(n, np.int64),
-        counterparts=np.zeros(n), bureau=neg(), commission=neg(),
+        counterparts=np.zeros(n), bureau=neg(), commission=neg(), cadre_share=np.zeros(n),
     )
     domains = g.graph.get("domains", "").split(",") if g.graph.get("domains") else []
     dom_index = {d: i for i, d in enumerate(domains)}
@@ -128,16 +129,11 @@ def routing_tables(g: nx.DiGraph, n_domains: int, residual_name: str = "") -> Ro
             depth[u] = 0 if p < 0 else _depth(int(p)) + 1
         return depth[u]
 
-    def solve_rank(u: int) -> int:
-        # stationed township cadres (镇村一体化) bring township competence into the village
-        if g.nodes[u].get("stationed_cadres", 0.0) > 0:
-            return max(int(t.rank[u]), 3)
-        return int(t.rank[u])
-
     for u in sorted(terr, key=_depth):
         p = t.parent[u]
+        t.cadre_share[u] = float(g.nodes[u].get("cadre_share", 0.0))
         for lvl in range(1, MAX_RANK + 1):
-            if not t.quasi[u] and solve_rank(u) >= lvl:
+            if not t.quasi[u] and t.rank[u] >= lvl:
                 t.solver[u, lvl] = u
             elif p >= 0:
                 t.solver[u, lvl] = t.solver[p, lvl]

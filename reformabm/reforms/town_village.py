@@ -1,10 +1,13 @@
 """Town–village integration (镇村工作一体化; Shiquan, 003).
 
-Township cadres are stationed in villages full-time (Shiquan: 592 cadres, 003): a share of
-each township's staff moves down to its villages (recorded as ``stationed_cadres`` on each
-village; a command edge already links them, so no separate contact edge is drawn). Capacity
-and competence move to where problems are found: a village with stationed cadres solves
-township-level (level-3) issues itself.
+Township cadres are stationed in villages full-time (Shiquan: 592 cadres in 164 villages,
+003): town and villages work as one. Modelled as: in each village of a township, the
+stationed cadres take ``share`` of the village- and township-level issues (levels 2-3)
+where they arise — level-3 ones are solved in the village without the hand-over up to the
+town (no escalation delay or distortion) — working with the township's staff-days, pooled
+over its villages (they stay township staff: the staff totals do not change). Recorded as
+``cadre_share`` and ``stationed_cadres`` (staff-days a day of the town's issue staff now
+working in the village) on each village; a command edge already links them.
 """
 
 from __future__ import annotations
@@ -23,7 +26,7 @@ __all__ = ["TownVillageIntegration"]
 
 @dataclass
 class TownVillageIntegration(Reform):
-    """Move ``share`` of township staff down into their villages (stationed cadres)."""
+    """Station township cadres in their villages: they take ``share`` of the villages' level 2-3 issues."""
 
     name = "town_village_integration"
     label_zh = "镇村工作一体化"
@@ -42,7 +45,7 @@ class TownVillageIntegration(Reform):
             raise ReformError("town_village_integration: the organisation has no township layer")
 
     def transform_graph(self, g: nx.DiGraph, spec: Scenario) -> tuple[nx.DiGraph, dict[int, int]]:
-        """Move staff and add contact edges."""
+        """Record the stationed cadres and their share on every village."""
         h = copy_graph(g)
         moved = 0.0
         for t, k in list(h.nodes(data="kind")):
@@ -52,10 +55,10 @@ class TownVillageIntegration(Reform):
             if not villages:
                 continue
             give = h.nodes[t]["staff"] * self.share
-            h.nodes[t]["staff"] -= give
             moved += give
             for v in villages:
-                h.nodes[v]["staff"] += give / len(villages)
                 h.nodes[v]["stationed_cadres"] = h.nodes[v].get("stationed_cadres", 0.0) + give / len(villages)
-        record_provenance(h, {"reform": "town_village_integration", "staff_moved": round(moved, 3)})
+                prev = h.nodes[v].get("cadre_share", 0.0)  # compounding if applied twice
+                h.nodes[v]["cadre_share"] = 1.0 - (1.0 - prev) * (1.0 - self.share)
+        record_provenance(h, {"reform": "town_village_integration", "staff_stationed": round(moved, 3)})
         return h, {}

@@ -1,0 +1,106 @@
+"""Time to close as a survival estimate (办结时长), with open issues right-censored.
+
+An issue still open at the end of a run has not closed *yet*: dropping it (the closed-only
+figure governments report) makes a bottleneck look fast, because the issues it holds back
+are exactly the ones left out. Here the time to close is estimated by Kaplan–Meier with the
+open issues censored at their age, using :func:`scipy.stats.ecdf` on the per-issue
+durations (:func:`km_summary`). The daily reporter uses the same estimator on duration
+histograms (:func:`km_summary_from_counts`, exact for integer days and checked against
+scipy in the tests), so a day's metrics cost O(days), not O(issues).
+
+Statistics of the estimated distribution ``F = 1 - S``:
+
+- ``p50``, ``p90``, ``p99``: the smallest day ``t`` with ``F(t) >= q``; NaN ("not reached")
+  when fewer than that share of issues have closed by the longest observed time;
+- ``mean``: the area under ``S`` up to the longest observed duration (the restricted mean;
+  equal to the mean when the longest observation is a closure, a lower bound otherwise).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+__all__ = ["QUANTILES", "km_summary", "km_summary_from_counts"]
+
+#: The quantiles reported, in order, with their key suffixes.
+QUANTILES: tuple[tuple[str, float], ...] = (("p50", 0.5), ("p90", 0.9), ("p99", 0.99))
+
+
+def _stats(times: np.ndarray, surv: np.ndarray, t_max: float) -> dict[str, float]:
+    """Mean and quantiles of a right-continuous step survival curve.
+
+    ``surv[i]`` is ``S`` from ``times[i]`` on (``S = 1`` before ``times[0]``); ``t_max`` is
+    the longest observed duration, closed or censored.
+    """
+    out: dict[str, float] = {}
+    if len(times) == 0:
+        out["mean"] = math.nan
+        out.update({k: math.nan for k, _ in QUANTILES})
+        return out
+    edges = np.concatenate([[0.0], times.astype(float), [max(float(t_max), float(times[-1]))]])
+    levels = np.concatenate([[1.0], surv])
+    out["mean"] = float(np.sum(levels * np.diff(edges)))
+    f = 1.0 - surv
+    for key, q in QUANTILES:
+        hit = np.flatnonzero(f >= q - 1e-12)
+        out[key] = float(times[hit[0]]) if len(hit) else math.nan
+    return out
+
+
+def km_summary(durations: np.ndarray, closed: np.ndarray) -> dict[str, float]:
+    """Kaplan–Meier mean and quantiles of durations, censoring those not ``closed``.
+
+    Parameters
+    ----------
+    durations : ndarray of int
+        Days from the start (creation or first knowledge) to closure, or to now when open.
+    closed : ndarray of bool
+        True where the duration ends in a closure, False where it is censored (still open).
+
+    Returns
+    -------
+    dict
+        ``mean``, ``p50``, ``p90``, ``p99`` (NaN where not estimable).
+
+    Examples
+    --------
+    >>> r = km_summary(np.array([1, 2, 3, 4]), np.array([True, True, True, True]))
+    >>> r["mean"], r["p50"]
+    (2.5, 2.0)
+    >>> r = km_summary(np.array([1, 5, 5]), np.array([True, False, False]))
+    >>> r["p50"] != r["p50"]  # only a third closed: the median is not reached
+    True
+    """
+    durations = np.asarray(durations, dtype=float)
+    closed = np.asarray(closed, dtype=bool)
+    if len(durations) == 0 or not closed.any():
+        return _stats(np.zeros(0), np.zeros(0), 0.0)
+    from scipy.stats import CensoredData, ecdf
+
+    res = ecdf(CensoredData(uncensored=durations[closed], right=durations[~closed]))
+    return _stats(np.asarray(res.sf.quantiles), np.asarray(res.sf.probabilities), float(durations.max()))
+
+
+def km_summary_from_counts(events: np.ndarray, censored: np.ndarray) -> dict[str, float]:
+    """As :func:`km_summary`, from counts per whole day of closures and of censored issues.
+
+    ``events[t]`` issues closed after ``t`` days, ``censored[t]`` issues open at age ``t``
+    (both arrays of the same length).
+
+    Examples
+    --------
+    >>> km_summary_from_counts(np.array([0, 1, 1, 1, 1]), np.zeros(5, int))["mean"]
+    2.5
+    """
+    events = np.asarray(events, dtype=float)
+    censored = np.asarray(censored, dtype=float)
+    total = events + censored
+    if events.sum() == 0:
+        return _stats(np.zeros(0), np.zeros(0), 0.0)
+    at_risk = np.cumsum(total[::-1])[::-1]
+    t = np.flatnonzero(events)
+    surv = np.cumprod(1.0 - events[t] / at_risk[t])
+    t_max = float(np.flatnonzero(total)[-1])
+    return _stats(t, surv, t_max)
