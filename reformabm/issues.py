@@ -41,6 +41,7 @@ class Channel(IntEnum):
     LEDGER = 3  # secretary's ledger (书记民情三本账)
     REOPENED = 4  # a formally closed issue that came back
     CONTACT = 5  # three-line contacts (三线联系) brought it
+    REPEAT = 6  # a repeat call to the 12345 hotline about a badly handled issue (重复来电)
 
 
 class EventKind(IntEnum):

@@ -24,7 +24,9 @@ metrics cost O(units + histogram), never a scan of all issues. Definitions (see 
   Issues stuck in the leader's queue count, so a scarce leader does not flatter it.
 - ``pushback_rate``: push-backs per dispatch to a department; ``misdispatch_rate``:
   misdispatched returns per dispatch.
-- ``utilisation_<kind>``: staff-days worked / staff-days available, by unit kind.
+- ``utilisation_<kind>``: staff-days worked on issues / staff-days available for them, by unit
+  kind; ``patrol_share``: share of grid teams' gross working time that is left for patrol after
+  rules, pushed-down tasks, campaigns and issue work (the rest of their day).
 
 - ``formal_closure_share`` (形式化办结): share of closures that were closures on paper.
 - ``satisfaction`` (满意度, as in a reply survey 回访): mean score of the experiences of the
@@ -81,7 +83,7 @@ DAILY_KEYS = [
     "satisfaction", "resident_satisfaction", "staff_total", "n_layers", "span_of_control_max",
     "yellow", "red", "supervision_cases", "discipline_cases", "extensions", "formal_closures",
     "reopened", "held_closures", "effort_staff_days", "rules", "rule_overhead_share",
-    "campaign_active", "grid_time_lost_share", "pressure_mean", "strain_mean", "trust",
+    "campaign_active", "patrol_share", "grid_time_lost_share", "pressure_mean", "strain_mean", "trust",
     "reform", "closed_by_departments",
     # run metrics of summary.json that are cheap to keep daily (so mesa.batch_run rows carry them)
     "issues_created", "issues_closed", "issues_open", "issues_withdrawn", "days_to_close_p50",
@@ -222,7 +224,9 @@ class Metrics:
         self.daily_effort.append(effort)
         self.daily_overhead.append(wl.overhead_share)
         self.daily_open_late.append(int(self.open_late_level.sum()))
-        pressure_mean = float(wl.unit_pressure()[t.active].mean())
+        # staff-weighted: the pressure the average staff member works under
+        w_staff = t.staff * t.active * (t.kind != KIND_CODES[NodeKind.LEADER])
+        pressure_mean = float((wl.unit_pressure() * w_staff).sum() / max(w_staff.sum(), 1e-9))
         self.pressure_sum += pressure_mean
         self.days_counted += 1
         self._closed_today = self._on_time_today = self._held_today = 0
@@ -264,6 +268,7 @@ class Metrics:
             "rules": wl.rules,
             "rule_overhead_share": wl.overhead_share,
             "campaign_active": wl.campaign_active(model.day),
+            "patrol_share": _nan_div(float(model.patrol_days[grid].sum()), gross_grid),
             "grid_time_lost_share": _nan_div(
                 float((wl.pushdown_days[grid] + wl.campaign_days[grid]).sum()), gross_grid),
             "pressure_mean": pressure_mean,

@@ -10,9 +10,11 @@ One step is one day. The order of a day (documented in docs/ODD.md, "Process ove
 5. latent problems are discovered on patrol, reported by residents, or given up;
 6. handling rounds: each unit works through its queue with its capacity; finished work
    solves, forwards, dispatches, pushes back, coordinates or confirms;
-7. deadline lights: extensions, red lights to supervision, late cases to discipline (blame);
-8. the day's metrics are computed and collected;
-9. pressure decays, strain accumulates, rules are reviewed (adaptive rule growth).
+7. grid teams patrol with the rest of their working day;
+8. deadline lights: paper closures of issues a holder would miss, extensions, red lights to
+   supervision, late cases to discipline (blame);
+9. the day's metrics are computed and collected;
+10. pressure decays, strain accumulates, rules are reviewed (adaptive rule growth).
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ import numpy as np
 
 from reformabm.agents import AGENT_CLASS, Resident
 from reformabm.agents.accountability import deadline_urgency, lights_phase
-from reformabm.agents.grid_worker import latent_phase
+from reformabm.agents.grid_worker import latent_phase, patrol_phase
 from reformabm.agents.resident import comebacks_phase, generate_issues
 from reformabm.categories import CategoryTable
 from reformabm.errors import OverrideError
@@ -167,6 +169,7 @@ class ReformModel(mesa.Model):
         self.grid_units = grids
         self.grid_population = pops
         self.grid_first_resident = first
+        self.resident_grid = np.repeat(np.arange(len(grids)), n_agents)  # grid index of each agent
         self.issue_rate = self.spec.residents.issues_per_person_year
         self.resident_population = pop_of.astype(np.float64)
         self.trust = np.full(total, self.spec.residents.initial_trust)
@@ -185,6 +188,9 @@ class ReformModel(mesa.Model):
         old = getattr(self, "work_today", np.zeros(0))
         self.work_today = np.zeros(n)
         self.work_today[: len(old)] = old[:n]
+        oldp = getattr(self, "patrol_days", np.zeros(0))
+        self.patrol_days = np.zeros(n)
+        self.patrol_days[: len(oldp)] = oldp[:n]
         oldy = getattr(self, "_work_yesterday", np.zeros(0))
         self._work_yesterday = np.zeros(n)
         self._work_yesterday[: len(oldy)] = oldy[:n]
@@ -243,7 +249,7 @@ class ReformModel(mesa.Model):
         """Share of each grid team's time left for patrol.
 
         What rules, campaigns, pushed-down tasks and yesterday's issue work leave of its gross
-        capacity.
+        capacity (its working day: see :func:`reformabm.agents.grid_worker.patrol_phase`).
         """
         gross = self.workload.gross
         with np.errstate(divide="ignore", invalid="ignore"):
@@ -341,6 +347,7 @@ class ReformModel(mesa.Model):
         generate_issues(self, self.day)
         latent_phase(self)
         run_handling_rounds(self)
+        patrol_phase(self)
         lights_phase(self)
         for rule in self.active_rules:
             record = rule.daily(self)
@@ -436,6 +443,7 @@ class ReformModel(mesa.Model):
             "campaigns": self.workload.campaigns_started,
             "campaign_staff_days": self.workload.campaign_work,
             "grid_time_lost_share": today.get("grid_time_lost_share"),
+            "patrol_share": today.get("patrol_share"),
             "pressure_mean": m.pressure_sum / m.days_counted if m.days_counted else None,
         })
         for key in ("formal_closure_share", "involution_index", "satisfaction"):

@@ -140,38 +140,47 @@ def solution_work(model: ReformModel, ids: np.ndarray) -> np.ndarray:
     return np.where(s.formal_planned[ids], model.spec.process.handle_work, model.solve_work(ids))
 
 
+def misses_deadline(model: ReformModel, ids: np.ndarray) -> np.ndarray:
+    """Whether the holders of ``ids`` (working on them) would miss their deadlines.
+
+    Each holder looks at its backlog: the staff-days of its waiting work (the issue's own
+    included) at today's capacity, plus the hand-over to the confirming grid worker, against
+    the issue's current deadline. Only issues their holder would solve itself can be late
+    *there*; others (passed on, misdispatched) are False.
+    """
+    s = model.issues
+    out = np.zeros(len(ids), bool)
+    st = s.stage[ids]
+    at_dept = st == Stage.AT_DEPT
+    at_unit = st == Stage.AT_UNIT
+    from reformabm.agents.territorial import solves_here
+
+    solving = np.zeros(len(ids), bool)
+    solving[at_dept] = ~s.misrouted[ids[at_dept]]
+    solving[at_unit] = solves_here(model, ids[at_unit])
+    sel = ids[solving]
+    if len(sel) == 0:
+        return out
+    need = np.where(s.work_left[sel] >= 0, s.work_left[sel], model.solve_work(sel))
+    h = s.holder[sel]
+    backlog = np.bincount(h, weights=need, minlength=model.tables.n)
+    days = np.ceil(backlog[h] / np.maximum(model.capacity[h], 1e-9))
+    out[solving] = model.day + days + model.hop_delay > s.deadline_day[sel]
+    return out
+
+
 def tempt_paper_closures(model: ReformModel, ids: np.ndarray) -> None:
     """Holders close on paper (形式化办结) issues they cannot solve by the deadline.
 
-    Called at the end of each day for the known open issues. A holder that would solve an
-    issue itself looks at its backlog: when the staff-days of its queue (the issue included)
-    at today's capacity, plus the hand-over to the confirming grid worker, run past the issue's
-    deadline, it closes the issue on paper with :func:`paper_closure_chance` — a paper closure
-    needs only ``handle_work`` and meets the indicator, unless the check catches it.
+    Called at the end of each day for the known open issues: of those their holders would miss
+    (:func:`misses_deadline`), each is closed on paper with :func:`paper_closure_chance` — a
+    paper closure needs only ``handle_work`` and meets the indicator, unless the check catches it.
     """
     if len(ids) == 0 or model.spec.accountability.formal_closure_propensity <= 0:
         return
     s = model.issues
-    st = s.stage[ids]
-    ids = ids[((st == Stage.AT_UNIT) | (st == Stage.AT_DEPT)) & ~s.formal_planned[ids]]
-    if len(ids) == 0:
-        return
-    from reformabm.agents.territorial import solves_here
-
-    at_dept = s.stage[ids] == Stage.AT_DEPT
-    solving = np.empty(len(ids), bool)
-    solving[at_dept] = ~s.misrouted[ids[at_dept]]
-    solving[~at_dept] = solves_here(model, ids[~at_dept])
-    ids = ids[solving]
-    if len(ids) == 0:
-        return
-    need = np.where(s.work_left[ids] >= 0, s.work_left[ids], model.solve_work(ids))
-    h = s.holder[ids]
-    backlog = np.bincount(h, weights=need, minlength=model.tables.n)
-    with np.errstate(divide="ignore"):
-        days = np.ceil(backlog[h] / np.maximum(model.capacity[h], 1e-9))
-    at_risk = model.day + days + model.hop_delay > s.deadline_day[ids]
-    cand = ids[at_risk]
+    ids = ids[~s.formal_planned[ids]]
+    cand = ids[misses_deadline(model, ids)]
     if len(cand) == 0:
         return
     go = cand[model.rng.random(len(cand)) < paper_closure_chance(model, cand)]

@@ -125,12 +125,27 @@ class Residents(_Section):
     satisfaction_rate: float = _f(
         0.2, "Weight of one experience (a closure, or a problem coming back) in satisfaction.", ge=0, le=1
     )
-    trust_rate: float = _f(0.05, "Weight of one experience in trust.", ge=0, le=1)
+    trust_rate: float = _f(0.1, "Weight of one experience in the trust of each person who learns of it.", ge=0, le=1)
+    trust_reach: float = _f(
+        20.0,
+        "People whose trust one experience moves: the resident and those who hear of it (household, "
+        "neighbours; word of mouth 口碑). Trust scales the propensity to report.",
+        unit="people", source="assumption", ge=1,
+    )
     trust_loss_reopen: float = _f(
         0.2, "Share of trust lost when a problem closed on paper comes back.", ge=0, le=1
     )
     complaint_threshold: float = _f(
-        0.3, "A closure scored below this makes the reporter complain (ledger track, if any).", ge=0, le=1
+        0.3,
+        "A closure scored below this makes the reporter complain: on the secretary's ledger where there "
+        "is one, else by a repeat call to the hotline (重复来电). 0: nobody complains.",
+        source="003: the complaints ledger; repeat calls are how 12345 users complain", ge=0, le=1,
+    )
+    complaint_pressure: float = _f(
+        0.1,
+        "Pressure the unit that handled an issue gains per complaint about it (complaints and repeat "
+        "calls count against it in assessment).",
+        source="assumption", ge=0, le=1,
     )
     grid_population_cv: float = _f(
         0.3, "Coefficient of variation of population across grids.", ge=0, le=3

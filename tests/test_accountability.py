@@ -35,7 +35,8 @@ def test_supervision_records_cases_and_blame_only_when_on():
 
 
 def test_high_pressure_under_supervision_gives_more_formal_closures():
-    low = mean_summary("formal_closure_share", accountability_supervision=False,
+    # 000, 003: formalism grows with pressure (same supervision, so the same queues)
+    low = mean_summary("formal_closure_share", accountability_supervision=True,
                        accountability_assessment_pressure=0.0)
     high = mean_summary("formal_closure_share", accountability_supervision=True,
                         accountability_assessment_pressure=0.6)

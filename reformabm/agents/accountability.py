@@ -20,7 +20,7 @@ import numpy as np
 
 from reformabm.agents.base import UnitAgent
 from reformabm.issues import Stage
-from reformabm.routing import tempt_paper_closures
+from reformabm.routing import misses_deadline, tempt_paper_closures
 
 if TYPE_CHECKING:
     from reformabm.model import ReformModel
@@ -87,11 +87,13 @@ def lights_phase(model: ReformModel) -> None:
     tempt_paper_closures(model, ids)
     if not a.supervision:
         return
-    # extensions at the yellow light
+    # extensions at the yellow light: requested by holders who would miss the deadline, granted
+    # by the rule (all, or complex issues only), once per issue
     if a.extension_rule != "none" and a.extension_days > 0:
         cand = ids[yellow & ~s.extended[ids]]
         if a.extension_rule == "complex":
             cand = cand[(s.level[cand] >= 4) | (s.n_domains[cand] >= 2)]
+        cand = cand[misses_deadline(model, cand)]
         if len(cand):
             cap = s.known_day[cand] + a.extension_cap_days
             new = np.minimum(s.deadline_day[cand] + a.extension_days, cap)
@@ -100,6 +102,10 @@ def lights_phase(model: ReformModel) -> None:
             s.deadline_day[cand] = new[ok]
             s.extended[cand] = True
             m.extensions += len(cand)
+    # a yellow light that its holder would miss presses it like the red light it will become
+    warned = ids[yellow & ~s.supervised[ids]]
+    warned = warned[misses_deadline(model, warned)]
+    model.workload.press(s.holder[warned], a.red_pressure)
     # red light -> supervision bureau
     new_red = ids[red & ~s.supervised[ids]]
     if len(new_red):

@@ -4,8 +4,11 @@ They patrol their grid, discover problems, solve level-1 ones on the spot, repor
 and confirm closure of the issues of their grid ("one port in, one port out").
 
 One :class:`GridWorker` agent stands for the team of one grid ("1+1+1+N" staffing in Kaifeng,
-002); its staff is ``levels[grid].staff``. Time spent handling issues is time not spent on
-patrol, so a busy team discovers less.
+002); its staff is ``levels[grid].staff``. Its working day: rules' reporting, tasks pushed
+down by departments (职责错位) and campaigns' footwork come first (see ``reformabm.workload``),
+then the issues it handles and confirms, and patrol (巡查) takes the rest of the day. The share
+of the day left for patrol sets how many unknown problems it discovers, so push-down and
+paperwork cost discovery.
 """
 
 from __future__ import annotations
@@ -17,12 +20,14 @@ import numpy as np
 from reformabm.agents.resident import resident_reports
 from reformabm.agents.territorial import TerritorialUnit
 from reformabm.issues import Channel, EventKind, Stage
+from reformabm.org.graph import NodeKind
+from reformabm.org.tables import KIND_CODES
 from reformabm.routing import close, make_known, move, withdraw
 
 if TYPE_CHECKING:
     from reformabm.model import ReformModel
 
-__all__ = ["GridWorker", "latent_phase", "to_ledger", "confirm_work", "confirm_act"]
+__all__ = ["GridWorker", "latent_phase", "patrol_phase", "to_ledger", "confirm_work", "confirm_act"]
 
 
 class GridWorker(TerritorialUnit):
@@ -87,6 +92,14 @@ def latent_phase(model: ReformModel) -> None:
         move(model, rest, model.tables.intake[s.grid[rest]], Stage.AT_CENTRE, EventKind.REPORTED,
              hop=True, delay=0)
     withdraw(model, given_up)
+
+
+def patrol_phase(model: ReformModel) -> None:
+    """Grid teams patrol with what is left of their day (``model.patrol_days``; metric ``patrol_share``)."""
+    grid = model.tables.kind == KIND_CODES[NodeKind.GRID]
+    patrol = np.where(grid, np.clip(model.capacity_left, 0.0, None), 0.0)
+    model.capacity_left -= patrol
+    model.patrol_days = patrol
 
 
 def to_ledger(model: ReformModel, ids: np.ndarray) -> None:

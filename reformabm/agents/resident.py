@@ -108,10 +108,13 @@ def resident_reports(model: ReformModel, ids: np.ndarray, u: np.ndarray, p_disco
 def experience(model: ReformModel, residents: np.ndarray, scores: np.ndarray) -> None:
     """Residents update satisfaction (满意度) and trust (信任) from experiences scored 0-1.
 
-    An experience moves the experiencing person's satisfaction towards its score by
-    ``satisfaction_rate`` and trust by ``trust_rate``; an agent standing for ``P`` people holds
-    their average, which therefore moves by the rate divided by ``P`` (several experiences of
-    one agent on one day compound). This keeps per-capita dynamics independent of
+    Satisfaction is personal: an experience moves the experiencing person's satisfaction
+    towards its score by ``satisfaction_rate``; an agent standing for ``P`` people holds their
+    average, which therefore moves by the rate divided by ``P`` (several experiences of one
+    agent on one day compound). Trust travels by word of mouth (口碑): an experience moves the
+    trust of ``trust_reach`` people of the grid (the resident and those who hear of it) by
+    ``trust_rate``, i.e. every resident agent of the grid by ``trust_rate * trust_reach / N``
+    (``N`` the grid's population). Both keep per-capita dynamics independent of
     ``people_per_agent``.
     """
     if len(residents) == 0:
@@ -126,9 +129,24 @@ def experience(model: ReformModel, residents: np.ndarray, scores: np.ndarray) ->
     k = cnt[hit]
     people = np.maximum(model.resident_population[hit], 1.0)
     a_s = 1.0 - (1.0 - r.satisfaction_rate / people) ** k
-    a_t = 1.0 - (1.0 - r.trust_rate / people) ** k
     model.satisfaction[hit] += a_s * (mean - model.satisfaction[hit])
-    model.trust[hit] += a_t * (mean - model.trust[hit])
+    if r.trust_rate > 0:
+        g = model.resident_grid[residents]
+        n_g = len(model.grid_population)
+        cnt_g = np.bincount(g, minlength=n_g)
+        touched = cnt_g > 0
+        mean_g = np.bincount(g, weights=scores, minlength=n_g)[touched] / cnt_g[touched]
+        reach = np.minimum(r.trust_reach / np.maximum(model.grid_population[touched], 1.0), 1.0)
+        a_t = 1.0 - (1.0 - r.trust_rate * reach) ** cnt_g[touched]
+        gi = np.flatnonzero(touched)
+        # every agent of a touched grid moves towards the grid's mean experience of today
+        rate_g = np.zeros(n_g)
+        target_g = np.zeros(n_g)
+        rate_g[gi] = a_t
+        target_g[gi] = mean_g
+        agents = np.flatnonzero(touched[model.resident_grid])
+        ga = model.resident_grid[agents]
+        model.trust[agents] += rate_g[ga] * (target_g[ga] - model.trust[agents])
 
 
 def closure_experience(model: ReformModel, ids: np.ndarray) -> None:
@@ -137,10 +155,11 @@ def closure_experience(model: ReformModel, ids: np.ndarray) -> None:
     late = np.maximum(0, s.end_day[ids] - s.deadline_day[ids])
     scores = np.maximum(0.2, 1.0 - 0.1 * late)
     experience(model, s.resident[ids], scores)
-    if model.spec.leaders.ledger:
-        unhappy = ids[(scores < model.spec.residents.complaint_threshold) & (s.channel[ids] != Channel.LEDGER)]
-        if len(unhappy):
-            complain(model, unhappy)
+    # ledger cases are already the secretary's; a complaint is not itself complained about
+    unhappy = ids[(scores < model.spec.residents.complaint_threshold) & (s.complaint_of[ids] < 0)
+                  & (s.channel[ids] != Channel.LEDGER)]
+    if len(unhappy):
+        complain(model, unhappy)
 
 
 def _same_problem(s, ids: np.ndarray) -> dict[str, np.ndarray]:
@@ -151,17 +170,31 @@ def _same_problem(s, ids: np.ndarray) -> dict[str, np.ndarray]:
 
 
 def complain(model: ReformModel, ids: np.ndarray) -> np.ndarray:
-    """Unsatisfied reporters complain: a new issue on the ledger track, linked by ``complaint_of``."""
+    """Unsatisfied reporters complain about issues ``ids``: a new issue linked by ``complaint_of``.
+
+    With the secretary's ledger the complaint enters the ledger track (the leader reviews it,
+    003); without, the reporter calls the hotline again (重复来电) and the complaint reaches the
+    intake centre like a report. Either way the unit that handled the issue is pressed
+    (``complaint_pressure``: complaints count against it). A complaint is not itself complained
+    about. Returns the new issues' ids.
+    """
     from reformabm.agents.grid_worker import to_ledger
-    from reformabm.routing import make_known
+    from reformabm.routing import make_known, move
 
     s = model.issues
     new = s.add(len(ids), created_day=model.day, complaint_of=ids, stage=Stage.LATENT,
                 **_same_problem(s, ids))
     model.events.record(EventKind.CREATED, new, model.day, s.grid[new])
-    make_known(model, new, Channel.LEDGER)
-    to_ledger(model, new)
+    handled = s.solver[ids]
+    model.workload.press(handled[handled >= 0], model.spec.residents.complaint_pressure)
     model.metrics.complaints += len(new)
+    if model.spec.leaders.ledger:
+        make_known(model, new, Channel.LEDGER)
+        to_ledger(model, new)
+    else:
+        make_known(model, new, Channel.REPEAT)
+        move(model, new, model.tables.intake[s.grid[new]], Stage.AT_CENTRE, EventKind.REPORTED,
+             hop=True, delay=0)
     return new
 
 
@@ -178,8 +211,9 @@ def schedule_comebacks(model: ReformModel, ids: np.ndarray) -> None:
 def comebacks_phase(model: ReformModel) -> np.ndarray:
     """Problems closed without being solved come back as new, linked issues (``reopened_from``).
 
-    The resident reports it at once (channel ``reopened``), loses ``trust_loss_reopen`` of
-    their trust and scores the experience 0. Returns the new issues' ids.
+    The resident reports it at once (channel ``reopened``) and scores the experience 0; the
+    ``trust_reach`` people of the grid who see it come back lose ``trust_loss_reopen`` of their
+    trust. Returns the new issues' ids.
     """
     due = model.comeback_due <= model.day
     if not due.any():
@@ -192,9 +226,13 @@ def comebacks_phase(model: ReformModel) -> np.ndarray:
                 **_same_problem(s, old))
     model.events.record(EventKind.CREATED, ids, model.day, s.grid[ids])
     res = s.resident[ids]
-    # the person who sees it come back loses this share of trust; the agent's average, 1/P of it
-    loss = model.spec.residents.trust_loss_reopen / np.maximum(model.resident_population[res], 1.0)
-    np.multiply.at(model.trust, res, 1.0 - loss)
+    r = model.spec.residents
+    # the people who see it come back (the reach, in its grid) lose this share of their trust
+    g = model.resident_grid[res]
+    share = np.minimum(r.trust_reach / np.maximum(model.grid_population[g], 1.0), 1.0)
+    keep = np.ones(len(model.grid_population))
+    np.multiply.at(keep, g, 1.0 - r.trust_loss_reopen * share)
+    model.trust *= keep[model.resident_grid]
     experience(model, res, np.zeros(len(ids)))
     model.metrics.reopened += len(ids)
     from reformabm.routing import make_known, move

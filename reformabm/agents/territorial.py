@@ -135,7 +135,7 @@ def route_onwards(model: ReformModel, ids: np.ndarray, at_unit: np.ndarray) -> N
     """
     if len(ids) == 0:
         return
-    s, t = model.issues, model.tables
+    t = model.tables
     target = responsible_unit(model, ids)
     up = t.rank[target] > t.rank[at_unit]
     ups, downs = ids[up], ids[~up]

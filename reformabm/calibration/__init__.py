@@ -104,15 +104,21 @@ def _share(mask: np.ndarray, of: np.ndarray) -> float:
 
 
 def cross_boundary_leader_share(model: ReformModel, ctx: RunContext) -> float:
-    """Share of cross-boundary department closures that needed the leader (高位协调).
+    """Share of residual-matter department closures that needed the leader (高位协调).
 
-    Among closed issues spanning two or more domains (residual matters that cross
-    departments' remits, 000-14) whose solver is a department, the share with
+    Residual matters (剩余事务, 000-14) are the issues in the gaps between departments' remits:
+    spanning two or more domains, of unclear ownership (ambiguous), or owned by no department
+    of the dispatching centre. Among those closed by a department, the share with
     ``needed_leader``: 000's coordination dependence (000-17) on the issues it is about.
     """
     s, n = _arrays(model)
-    sel = _closed(model) & _solver_kind(model, "department") & (s.n_domains[:n] >= 2)
-    return _share(s.needed_leader[:n].astype(bool), sel)
+    t = model.tables
+    by_dept = _closed(model) & _solver_kind(model, "department")
+    solver = np.maximum(s.solver[:n], 0)
+    centre = np.maximum(t.dept_centre[solver], 0)
+    unowned = t.owner[centre, s.primary_domain[:n]] < 0
+    residual = (s.n_domains[:n] >= 2) | s.ambiguous[:n].astype(bool) | unowned
+    return _share(s.needed_leader[:n].astype(bool), by_dept & residual)
 
 
 def _ledger(model: ReformModel) -> np.ndarray:
@@ -140,11 +146,12 @@ def ledger_closure_share(model: ReformModel, ctx: RunContext) -> float:
 
 
 def ledger_satisfaction(model: ReformModel, ctx: RunContext) -> float:
-    """Mean reply score (回访满意度) of closed ledger cases (003-07: 98.5 % or more).
+    """Share of closed ledger cases whose reporter is satisfied in the reply survey (回访满意率).
 
-    A case scores the model's closure experience (1 on time, 0.1 less per day late, at least
-    0.2; docs/ODD.md 7.12), or 0 if the closure did not hold: closed on paper (形式化办结) or
-    the problem came back.
+    003-07 reports a satisfied *share* (98.5 % or more). A reporter is satisfied when the
+    problem was really solved (not closed on paper, did not come back) and the closure came
+    early enough not to make them complain: its experience score (1 on time, 0.1 less per day
+    late, at least 0.2; docs/ODD.md) at least ``residents.complaint_threshold``.
     """
     s, n = _arrays(model)
     sel = _ledger(model) & _closed(model)
@@ -156,8 +163,8 @@ def ledger_satisfaction(model: ReformModel, ctx: RunContext) -> float:
     back = s.reopened_from[:n]
     came_back[back[back >= 0]] = True
     failed = s.formal_closure[:n].astype(bool) | came_back
-    score = np.where(failed, 0.0, score)
-    return float(score[sel].mean())
+    satisfied = ~failed & (score >= model.spec.residents.complaint_threshold)
+    return float(satisfied[sel].mean())
 
 
 def village_solved_per_1000_year(model: ReformModel, ctx: RunContext) -> float:
@@ -179,14 +186,15 @@ def latent_days_mean(model: ReformModel, ctx: RunContext) -> float:
 
 
 def min_escalated_on_time(model: ReformModel, ctx: RunContext) -> float:
-    """Lowest on-time rate over required levels 2-5.
+    """Lowest on-time rate over required levels 2-5 (censoring-aware, original deadlines).
 
     These are the events that had to leave the grid (002-06/07), each against its own
     "135710" limit (002-14).
     """
-    m = model.metrics
-    rates = [m.on_time_level[k] / m.closed_level[k] for k in range(2, 6) if m.closed_level[k]]
-    return float(min(rates)) if rates else math.nan
+    rates = model.metrics.level_rates()  # censoring-aware: open issues past their deadline are late
+    vals = [rates[f"on_time_rate_level_{k}"] for k in range(2, 6)]
+    vals = [v for v in vals if not math.isnan(v)]
+    return float(min(vals)) if vals else math.nan
 
 
 def days_to_close_window(model: ReformModel, ctx: RunContext) -> float:
