@@ -104,21 +104,43 @@ def _share(mask: np.ndarray, of: np.ndarray) -> float:
 
 
 def cross_boundary_leader_share(model: ReformModel, ctx: RunContext) -> float:
-    """Share of residual-matter department closures that needed the leader (高位协调).
+    """Share of residual matters that needed the leader's coordination (高位协调).
 
     Residual matters (剩余事务, 000-14) are the issues in the gaps between departments' remits:
-    spanning two or more domains, of unclear ownership (ambiguous), or owned by no department
-    of the dispatching centre. Among those closed by a department, the share with
-    ``needed_leader``: 000's coordination dependence (000-17) on the issues it is about.
+    of unclear ownership (ambiguous), or whose domains no single department of the dispatching
+    centre owns (spanning several remits, or in none). Among those closed by a department or
+    still with a department or the leader at the end (so that matters stuck at a scarce
+    leader count, not only the quick ones), the share that needed or wait for the leader:
+    000's coordination dependence (000-17) on the issues it is about.
     """
+    from reformabm.issues import Stage
+
     s, n = _arrays(model)
     t = model.tables
     by_dept = _closed(model) & _solver_kind(model, "department")
-    solver = np.maximum(s.solver[:n], 0)
-    centre = np.maximum(t.dept_centre[solver], 0)
-    unowned = t.owner[centre, s.primary_domain[:n]] < 0
-    residual = (s.n_domains[:n] >= 2) | s.ambiguous[:n].astype(bool) | unowned
-    return _share(s.needed_leader[:n].astype(bool), by_dept & residual)
+    stage = s.stage[:n]
+    holder = np.maximum(s.holder[:n], 0)
+    at_dept, at_leader = stage == Stage.AT_DEPT, stage == Stage.AT_LEADER
+    unit = np.where(by_dept, np.maximum(s.solver[:n], 0), holder)
+    centre = np.where(at_leader, t.centre[t.home[unit]], t.dept_centre[unit])
+    counted = (by_dept | at_dept | at_leader) & (centre >= 0)
+    centre = np.maximum(centre, 0)
+    residual = s.ambiguous[:n].astype(bool) | ~_within_one_remit(model, centre, s.domain_mask[:n])
+    needed = s.needed_leader[:n].astype(bool) | at_leader
+    return _share(needed, counted & residual)
+
+
+def _within_one_remit(model: ReformModel, centre: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    """Whether one department of ``centre`` owns every domain of ``mask`` (its 三定 remit covers it)."""
+    t = model.tables
+    out = np.zeros(len(mask), bool)
+    pairs, inverse = np.unique(np.stack([centre, mask]), axis=1, return_inverse=True)
+    covered = np.zeros(pairs.shape[1], bool)
+    for j, (c, m) in enumerate(pairs.T):
+        depts = t.centre_depts.get(int(c), [])
+        covered[j] = any((int(m) & ~int(t.dept_mask[d])) == 0 for d in depts)
+    out[:] = covered[inverse.ravel()]
+    return out
 
 
 def _ledger(model: ReformModel) -> np.ndarray:
