@@ -212,9 +212,23 @@ def cmd_validate(args: argparse.Namespace) -> int:
     return 1 if (failed & ~gaps).any() else 0
 
 
+def _version_text() -> str:
+    import platform
+    from importlib.metadata import PackageNotFoundError, version
+
+    from reformabm import __version__
+
+    try:
+        mesa = version("mesa")
+    except PackageNotFoundError:
+        mesa = "?"
+    return f"reformabm {__version__} (Mesa {mesa}, Python {platform.python_version()})"
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of the ``reformabm`` command."""
     parser = _Parser(prog="reformabm", description="Agent-based model of local-government reform.")
+    parser.add_argument("--version", action="version", version=_version_text())
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
     run = sub.add_parser("run", help="run one scenario and write its outputs")
     run.add_argument("scenario", nargs="?", default="teaching",
