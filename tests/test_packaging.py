@@ -59,7 +59,8 @@ def test_wheel_holds_data_and_licence(wheel_install):
     names = zipfile.ZipFile(whl).namelist()
     for must in ["reformabm/models/teaching.toml", "reformabm/models/shiquan.toml",
                  "reformabm/models/sweeps/teaching_sweep.toml", "reformabm/calibration/patterns.toml",
-                 "reformabm/py.typed"]:
+                 "reformabm/py.typed", "reformabm/public/fonts/NotoSansCJKsc-Regular-subset.otf",
+                 "reformabm/public/fonts/OFL.txt"]:
         assert must in names, must
     assert any(n.endswith(".dist-info/licenses/LICENSE") for n in names), names[-8:]
     meta = next(n for n in names if n.endswith(".dist-info/METADATA"))
