@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from reformabm.errors import ReformabmError
+from reformabm.i18n import LANGS
 
 __all__ = ["main"]
 
@@ -42,7 +43,7 @@ def parse_sets(items: list[str]) -> dict[str, Any]:
     return out
 
 
-def _fmt(v: Any) -> str:
+def _fmt(v: Any) -> str:  # bounds in `reformabm params`
     if v is None or (isinstance(v, float) and math.isnan(v)):
         return "n/a"
     if isinstance(v, float):
@@ -50,39 +51,12 @@ def _fmt(v: Any) -> str:
     return str(v)
 
 
-SUMMARY_ROWS = [
-    ("issues_created", "issues created 事件总数"),
-    ("issues_closed", "closed 办结"),
-    ("issues_open", "open 未结"),
-    ("issues_withdrawn", "withdrawn (never reported) 撤回/沉默"),
-    ("closure_rate", "closure rate 办结率"),
-    ("on_time_rate", "on-time rate 按时办结率"),
-    ("days_to_close_mean", "days to close, mean 平均办结天数"),
-    ("days_to_close_p90", "days to close, p90"),
-    ("coordination_dependence", "coordination dependence 高位协调依赖"),
-    ("pushback_rate", "push-back rate 推诿率"),
-    ("misdispatch_rate", "misdispatch rate 错派率"),
-    ("utilisation_department", "utilisation, departments 部门负荷"),
-    ("utilisation_township", "utilisation, townships 乡镇负荷"),
-    ("utilisation_centre", "utilisation, centre 中心负荷"),
-    ("formal_closure_share", "formal-closure share 形式化办结占比"),
-    ("involution_index", "involution index 内卷化指数"),
-    ("satisfaction", "satisfaction 满意度"),
-    ("staff_total", "staff 编制人数"),
-    ("n_layers", "layers 层级数"),
-    ("span_of_control_max", "max span of control 最大管理幅度"),
-    ("centre_betweenness", "centre betweenness 中心中介性"),
-]
-
-
-def print_summary(summary: dict[str, Any], wall: float, file=None) -> None:
+def print_summary(summary: dict[str, Any], wall: float, file=None, lang: str = "en",
+                  reforms: list[dict[str, Any]] | tuple = ()) -> None:
     """Print the readable summary table of a run (to ``file``, default: the current stdout)."""
-    file = file or sys.stdout
-    print(f"reformabm run: scenario {summary['scenario']}, seed {summary['seed']}, "
-          f"{summary['days']} days, population {summary['population']:,} ({wall:.2f} s)", file=file)
-    width = max(len(label) for _, label in SUMMARY_ROWS)
-    for key, label in SUMMARY_ROWS:
-        print(f"  {label:<{width}}  {_fmt(summary.get(key))}", file=file)
+    from reformabm.terminal import summary_lines
+
+    print("\n".join(summary_lines(summary, wall, lang, reforms)), file=file or sys.stdout)
 
 
 def cmd_run(args: argparse.Namespace) -> int:
@@ -110,10 +84,11 @@ def cmd_run(args: argparse.Namespace) -> int:
     if args.out:
         write_run(model, args.out)
     if not args.quiet:
-        print_summary(summary, wall)
+        from reformabm.i18n import msg
+
+        print_summary(summary, wall, lang=args.lang, reforms=model.reforms_applied)
         if args.out:
-            print(f"outputs written to {args.out}/ (summary.json, timeseries.parquet, "
-                  "issues.parquet, events.parquet, org_graph.graphml)")
+            print(msg("run.written", args.lang, out=args.out))
     return 0
 
 
@@ -142,15 +117,17 @@ def cmd_compare(args: argparse.Namespace) -> int:
     seeds = parse_seeds(args.seeds)
     result = compare(args.scenario, args.reform, seeds=seeds, days=args.days, overrides=overrides,
                      workers=args.workers)
+    from reformabm.i18n import msg
+
     table = effects_table(result)
-    print(f"reformabm compare: {args.scenario}, reform {' + '.join(args.reform)}, "
-          f"{len(seeds)} paired seeds, {result.days} days")
+    print(msg("compare.head", args.lang, scenario=args.scenario, reform=" + ".join(args.reform), n=len(seeds),
+              days=result.days))
     print(table.to_string(index=False, float_format=lambda x: f"{x:.4g}"))
     if args.out:
         from reformabm.compare import write_comparison
 
         write_comparison(result, args.out)
-        print(f"written to {args.out}/ (effects.csv, effects.parquet, runs.parquet, effects.png)")
+        print(msg("compare.written", args.lang, out=args.out))
     return 0
 
 
@@ -178,9 +155,29 @@ def cmd_scenarios(args: argparse.Namespace) -> int:
 
 
 def cmd_params(args: argparse.Namespace) -> int:
-    """``reformabm params``."""
+    """``reformabm params [SCENARIO]``: every parameter; with a scenario, its value beside the default."""
     from reformabm.parameters import parameter_specs
 
+    if args.scenario:
+        from reformabm.i18n import msg
+        from reformabm.parameters import scenario_values
+        from reformabm.scenario import load_scenario
+        from reformabm.terminal import table
+
+        rows, differ = [], 0
+        def short(v: Any) -> str:
+            text = repr(v)
+            return text if len(text) <= 40 else text[:37] + "..."
+
+        for p, value in scenario_values(load_scenario(args.scenario)):
+            if p.path in ("scenario.name", "scenario.description"):
+                continue
+            mark = "*" if value != p.default else ""
+            differ += bool(mark)
+            rows.append((mark, p.path, short(value), f"(default {short(p.default)})", p.unit))
+        print(msg("params.scenario_head", args.lang, scenario=args.scenario, n=differ))
+        print("\n".join(table(rows, "<<<<<", indent="")))
+        return 0
     for p in parameter_specs():
         bounds = f"[{_fmt(p.lower)}, {_fmt(p.upper)}]" if p.lower is not None or p.upper is not None else ""
         print(f"{p.name:<36} {p.path:<34} default={p.default!r} {bounds} {p.unit}".rstrip())
@@ -200,21 +197,36 @@ def cmd_validate(args: argparse.Namespace) -> int:
     t0 = time.perf_counter()
     df = run_patterns(args.scenario, full=args.full, seeds=args.seeds, workers=args.workers,
                       path=args.patterns, progress=say)
+    from reformabm.i18n import msg
+
     print(format_table(df))
     gaps = df["model_gap"].astype(bool)
     failed = ~df["pass"].astype(bool)
-    print(f"{int((~failed).sum())} of {len(df)} patterns pass; {int((failed & gaps).sum())} fail "
-          f"with a documented model gap, {int((failed & ~gaps).sum())} fail unexpectedly "
-          f"({time.perf_counter() - t0:.0f} s)")
+    print(msg("validate.tail", args.lang, passed=int((~failed).sum()), n=len(df), gap=int((failed & gaps).sum()),
+              bad=int((failed & ~gaps).sum()), secs=time.perf_counter() - t0))
     if args.out:
         df.to_csv(args.out, index=False)
-        print(f"table written to {args.out}")
+        print(msg("validate.written", args.lang, out=args.out))
     return 1 if (failed & ~gaps).any() else 0
+
+
+def _version_text() -> str:
+    import platform
+    from importlib.metadata import PackageNotFoundError, version
+
+    from reformabm import __version__
+
+    try:
+        mesa = version("mesa")
+    except PackageNotFoundError:
+        mesa = "?"
+    return f"reformabm {__version__} (Mesa {mesa}, Python {platform.python_version()})"
 
 
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of the ``reformabm`` command."""
     parser = _Parser(prog="reformabm", description="Agent-based model of local-government reform.")
+    parser.add_argument("--version", action="version", version=_version_text())
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
     run = sub.add_parser("run", help="run one scenario and write its outputs")
     run.add_argument("scenario", nargs="?", default="teaching",
@@ -242,7 +254,10 @@ def build_parser() -> argparse.ArgumentParser:
     rf.set_defaults(func=cmd_reforms)
     sc = sub.add_parser("scenarios", help="list the shipped scenarios")
     sc.set_defaults(func=cmd_scenarios)
-    pa = sub.add_parser("params", help="list every behavioural parameter with unit and source")
+    pa = sub.add_parser("params", help="list every behavioural parameter with unit and source "
+                        "(with SCENARIO: its values beside the defaults)")
+    pa.add_argument("scenario", nargs="?", default=None,
+                    help="show this scenario's own values, marked * where they differ from the default")
     pa.set_defaults(func=cmd_params)
     va = sub.add_parser("validate", help="check the seed papers' patterns against model output "
                         "(calibration/patterns.toml)")
@@ -266,6 +281,11 @@ def build_parser() -> argparse.ArgumentParser:
     vz = sub.add_parser("viz", help="open the browser visualisation (SolaraViz; needs the viz extra)")
     add_viz_arguments(vz)
     vz.set_defaults(func=cmd_viz)
+    for p in sub.choices.values():  # every command that prints or draws speaks English or Chinese
+        if not any("--lang" in a.option_strings for a in p._actions):
+            p.add_argument("--lang", choices=LANGS, default=None,
+                           help="language of the output: en or zh (default: from the locale, e.g. LANG=zh_CN.UTF-8)")
+    parser.set_defaults(_subparsers=sub)
     return parser
 
 
@@ -273,10 +293,17 @@ def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``reformabm`` command."""
     parser = build_parser()
     args = parser.parse_args(argv)
+    command = args._subparsers.choices[args.command]  # errors show the sub-command's usage
     if getattr(args, "days", None) is not None and args.days < 1:
-        parser.error(f"argument --days: {args.days} is not a positive number of days")
+        command.error(f"argument --days: {args.days} is not a positive number of days")
     if getattr(args, "seed", None) is not None and args.seed < 0:
-        parser.error(f"argument --seed: {args.seed} must be >= 0")
+        command.error(f"argument --seed: {args.seed} must be >= 0")
+    from reformabm.i18n import msg, resolve_lang
+
+    try:
+        args.lang = resolve_lang(getattr(args, "lang", None))
+    except ReformabmError as exc:
+        command.error(str(exc))
 
     def seed_value() -> int:
         if args.seed is not None:
@@ -289,13 +316,13 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return int(args.func(args) or 0)
     except ReformabmError as exc:
-        print(f"reformabm: error: {exc}", file=sys.stderr)
+        print(msg("error", args.lang, message=exc), file=sys.stderr)
         return 2
     except BrokenPipeError:  # e.g. `reformabm params | head`
         sys.stderr.close()
         return 0
     except KeyboardInterrupt:
-        print("reformabm: interrupted", file=sys.stderr)
+        print(msg("interrupted", args.lang), file=sys.stderr)
         return 130
 
 

@@ -1,4 +1,11 @@
-"""Fonts for Chinese labels (中文标签): find a CJK font matplotlib can use, or say how to get one."""
+"""Fonts for Chinese labels (中文标签): the one place that finds a CJK font for figures and the browser.
+
+The package ships a subset of Noto Sans CJK SC (SIL OFL 1.1, ``reformabm/public/fonts/``: every
+character of GB 2312 and every one reformabm uses), so Chinese labels render on a machine with
+no CJK font installed (CI, Docker, most JupyterHubs); the browser view serves the same file.
+A full CJK font installed on the system
+is preferred when there is one; the shipped one is the fallback.
+"""
 
 from __future__ import annotations
 
@@ -6,12 +13,18 @@ import re
 import shutil
 import subprocess
 from functools import lru_cache
+from pathlib import Path
 
-__all__ = ["CJKFontWarning", "CJK_FAMILIES", "find_cjk_font"]
+__all__ = ["CJKFontWarning", "CJK_FAMILIES", "SHIPPED_FAMILY", "find_cjk_font", "missing_glyphs",
+           "register_shipped_font", "shipped_font_path"]
+
+#: Family name of the font shipped in the package.
+SHIPPED_FAMILY = "Noto Sans CJK SC"
+_SHIPPED_FILE = "NotoSansCJKsc-Regular-subset.otf"
 
 
 class CJKFontWarning(UserWarning):
-    """Chinese labels were asked for but no CJK font is installed: English is used instead."""
+    """Chinese labels were asked for but no CJK font could be used: English is used instead."""
 
 
 #: Font families tried first, in order, for Chinese labels.
@@ -66,20 +79,65 @@ def _fc_list_zh() -> list[tuple[str, str]]:
     return found
 
 
+def shipped_font_path() -> Path:
+    """Path of the Chinese font file shipped in the package (Noto Sans CJK SC, a subset)."""
+    from reformabm.resources import shipped
+
+    return shipped("public", "fonts", _SHIPPED_FILE)
+
+
+@lru_cache(maxsize=1)
+def register_shipped_font() -> str | None:
+    """Register the shipped font with matplotlib; return its family name (None if it is missing)."""
+    from matplotlib import font_manager
+
+    path = shipped_font_path()
+    if not path.is_file():
+        return None
+    font_manager.fontManager.addfont(str(path))
+    return SHIPPED_FAMILY
+
+
 @lru_cache(maxsize=1)
 def find_cjk_font() -> str | None:
     """Find a font with Chinese glyphs that matplotlib can use (its family name, or None).
 
     Looks first for well-known families in matplotlib's font list
     (:data:`matplotlib.font_manager.fontManager`), then for any family whose name says it is
-    CJK, and last asks fontconfig (``fc-list :lang=zh``) and registers the font file it names
-    with matplotlib. The answer is cached for the process.
+    CJK, then asks fontconfig (``fc-list :lang=zh``) and registers the font file it names
+    with matplotlib, and last registers the font shipped in the package. The answer is
+    cached for the process.
 
     Returns
     -------
     str or None
-        A family name to use in ``fontfamily=``, or None if no CJK font is installed.
+        A family name to use in ``fontfamily=``; None only if the shipped font was removed.
     """
+    return _system_cjk_font() or register_shipped_font()
+
+
+def missing_glyphs(text: str, family: str | None = None) -> str:
+    """Return the characters of ``text`` that the font of ``family`` has no glyph for.
+
+    ``family`` defaults to :func:`find_cjk_font`. Spaces and control characters are ignored.
+
+    >>> missing_glyphs("联动中心 linkage centre")
+    ''
+    """
+    from matplotlib import font_manager
+    from matplotlib.ft2font import FT2Font
+
+    family = family or find_cjk_font()
+    if family is None:
+        return "".join(dict.fromkeys(ch for ch in text if not ch.isspace()))
+    path = font_manager.findfont(font_manager.FontProperties(family=family), fallback_to_default=False)
+    cmap = FT2Font(path).get_charmap()
+    return "".join(dict.fromkeys(ch for ch in text if ch.isprintable() and not ch.isspace()
+                                 and ord(ch) not in cmap))
+
+
+def _system_cjk_font() -> str | None:
+    """A CJK font installed on the system (matplotlib's list or fontconfig), or None."""
     from matplotlib import font_manager
 
     names = {f.name for f in font_manager.fontManager.ttflist}

@@ -18,7 +18,7 @@ from pydantic import BaseModel
 from reformabm.errors import OverrideError
 from reformabm.scenario import Scenario
 
-__all__ = ["ParameterSpec", "parameter_specs", "resolve_parameter"]
+__all__ = ["ParameterSpec", "parameter_specs", "resolve_parameter", "scenario_values"]
 
 _SECTIONS = [
     "scenario", "residents", "grid", "centre", "leaders", "process", "accountability", "workload",
@@ -121,3 +121,12 @@ def resolve_parameter(name: str) -> str:
     close = sorted(k for k in _ALIASES if name in k or k in name)[:6]
     hint = f"; did you mean one of {close}?" if close else "; see `reformabm params` for the list"
     raise OverrideError(f"parameter `{name}` is not a scenario parameter{hint}")
+
+
+def scenario_values(spec: Any) -> list[tuple[ParameterSpec, Any]]:
+    """Each parameter with its value in the scenario ``spec`` (a validated :class:`Scenario`)."""
+    out = []
+    for p in parameter_specs():
+        section, field = p.path.split(".", 1)
+        out.append((p, getattr(getattr(spec, section), field)))
+    return out

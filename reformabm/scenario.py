@@ -21,6 +21,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from reformabm.errors import OverrideError, ScenarioError
+from reformabm.resources import shipped
 from reformabm.tomlfile import read_toml
 
 __all__ = [
@@ -34,7 +35,8 @@ __all__ = [
     "MODELS_DIR",
 ]
 
-MODELS_DIR = Path(__file__).resolve().parent / "models"
+#: The shipped scenarios (package data, found with importlib.resources).
+MODELS_DIR = shipped("models")
 
 
 class LevelName(StrEnum):

@@ -7,6 +7,7 @@ import io
 import json
 import math
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -117,16 +118,17 @@ def test_run_in_process_writes_the_contract_files(tmp_path, capsys):
 def test_run_via_the_installed_command(tmp_path):
     """Once through the console script, in a fresh process (hash seed differs): same results."""
     out = tmp_path / "sub"
-    env = dict(os.environ, PYTHONHASHSEED="12345")
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("LC_", "LANG", "REFORMABM_LANG"))}
+    env.update(PYTHONHASHSEED="12345", LANG="zh_CN.UTF-8")  # the language follows the locale
     proc = subprocess.run(
         [str(REFORMABM), "run", "teaching", "--days", "20", "--seed", "9", "--out", str(out),
          "--set", "centre.authority=0.6"],
         capture_output=True, text=True, env=env, timeout=120, check=False)
     assert proc.returncode == 0, proc.stderr
     summary = _check_outputs(out, days=20, seed=9)
-    # the readable table names the key results, with their Chinese terms
-    assert "closure rate" in proc.stdout and "办结率" in proc.stdout
-    assert str(summary["issues_created"]) in proc.stdout
+    # the readable table names the key results in one language
+    assert "办结率" in proc.stdout and "closure rate" not in proc.stdout
+    assert f"{summary['issues_created']:,}" in proc.stdout
     m = run_model("teaching", days=20, seed=9, centre_authority=0.6)
     mine = m.summary()
     for k in ("issues_created", "issues_closed", "issues_open", "issues_withdrawn", "pushback_rate",
@@ -239,3 +241,60 @@ def test_help_exits_0(capsys):
 def test_utilisation_kinds_cover_the_teaching_units():
     kinds = {k.value for k in UTILISATION_KINDS}
     assert {"grid", "village", "township", "centre", "department", "leader"} <= kinds
+
+
+# ---- terminal habits (issue 16) ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_summary_table_lines_up_by_display_width_in_one_language(lang, capsys):
+    from reformabm.terminal import display_width
+
+    assert main(["run", "teaching", "--days", "30", "--lang", lang, "--reform", "empower_centre@10"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    rows = [ln for ln in lines[1:] if ln.startswith("  ") and not ln.startswith("  day") and "第" not in ln]
+    assert len(rows) >= 20
+    # values are right-aligned: each number ends at the same display column
+    ends = set()
+    for ln in rows:
+        m = re.search(r"(\d|n/a)(?=(\s+(%|days|天))?$)", ln)
+        ends.add(display_width(ln[: m.end()]))
+    assert len(ends) == 1, rows
+    text = "\n".join(lines)
+    has_zh = bool(re.search(r"[\u4e00-\u9fff]", text.split("\n", 1)[1]))
+    assert has_zh == (lang == "zh")
+    assert ("closure rate" in text) == (lang == "en")
+    created = next(ln for ln in rows if ("issues created" in ln or "事件总数" in ln))
+    assert re.search(r"\d,?\d*$", created) and "." not in created.split()[-1]  # counts as integers
+    staff = next(ln for ln in rows if "staff-days/day" in ln or "人日/日" in ln)
+    assert "编制人数" not in staff  # staff-days a day, not a head count
+    words = {"en": ["median days", "90th", "99th", "mean days"], "zh": ["中位数", "90分位", "99分位", "平均办结"]}
+    order = [next(i for i, ln in enumerate(rows) if w in ln) for w in words[lang]]
+    assert order == sorted(order)  # p50, p90, p99, mean
+    reform = [ln for ln in lines if "empower_centre" in ln]
+    assert reform and ("day 10" in reform[0] or "第 10 天" in reform[0])
+
+
+def test_bad_option_value_prints_the_subcommands_usage(capsys):
+    assert main_exit(["run", "--days", "-5"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("usage: reformabm run ") and "--days" in err and "Traceback" not in err
+    assert main_exit(["compare", "teaching", "--reform", "platform@5", "--lang", "fr"]) == 2
+    assert capsys.readouterr().err.startswith("usage: reformabm compare ")
+
+
+def test_params_of_a_scenario_marks_its_own_values(capsys):
+    assert main(["params", "shiquan"]) == 0
+    out = capsys.readouterr().out
+    pop = next(ln for ln in out.splitlines() if "residents.population " in ln)
+    assert pop.startswith("*") and "182000" in pop and "(default 60000)" in pop
+    same = next(ln for ln in out.splitlines() if "residents.people_per_agent" in ln)
+    assert not same.startswith("*")
+    assert main_exit(["params", "no_such_scenario"]) == 2
+
+
+def main_exit(argv: list[str]) -> int:
+    try:
+        return main(argv)
+    except SystemExit as exc:
+        return int(exc.code)

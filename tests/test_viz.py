@@ -456,6 +456,18 @@ def test_cli_viz_parses_and_launches_solara(monkeypatch):
     assert main(["viz", "no_such_scenario"]) == 2
 
 
+def test_page_serves_the_shipped_chinese_font():
+    pytest.importorskip("solara")
+    import re
+
+    from reformabm.viz import app
+
+    css = app.font_css()
+    (url,) = re.findall(r"url\('static/public/(.+?)'\)", css)
+    served = Path(app.__file__).resolve().parent.parent / "public" / url  # solara: <app dir>/../public
+    assert served.is_file() and served.stat().st_size > 1_000_000
+
+
 def test_offline_assets_lists_solara_cdn_packages():
     pytest.importorskip("solara")
     from reformabm.viz.offline import needed_packages
@@ -598,4 +610,11 @@ def _drive(page, url: str, tmp_path: Path, expect) -> None:
     expect(caption).to_contain_text("day 1 ", timeout=30_000)
     shot = tmp_path / "viz.png"
     page.screenshot(path=str(shot), full_page=True)
+    # 中文: the page's own text uses the shipped font served by @font-face (no system CJK font)
+    page.get_by_role("button", name="中文").click()
+    expect(caption).to_contain_text("第 1 天", timeout=30_000)
+    loaded = page.evaluate("document.fonts.load(\"16px 'reformabm Noto Sans CJK SC'\", '联动中心')"
+                           ".then(f => f.length)")
+    assert loaded >= 1
+    assert page.evaluate("document.fonts.check(\"16px 'reformabm Noto Sans CJK SC'\", '联动中心')")
     assert shot.stat().st_size > 10_000

@@ -47,6 +47,7 @@ import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from reformabm.errors import ReformabmError
+from reformabm.resources import shipped
 from reformabm.tomlfile import read_toml
 
 if TYPE_CHECKING:
@@ -57,7 +58,7 @@ __all__ = [
     "select_patterns", "run_patterns", "format_table", "METRICS",
 ]
 
-PATTERNS_FILE = Path(__file__).resolve().parent / "patterns.toml"
+PATTERNS_FILE = shipped("calibration", "patterns.toml")
 
 
 class CalibrationError(ReformabmError, ValueError):

@@ -615,7 +615,7 @@ def salib_problem(sweep: Sweep, *, unit: bool = False) -> dict[str, Any]:
 
 
 def load_sweep(path: str | Path) -> Sweep:
-    """Read and validate a sweep file.
+    """Read and validate a sweep file (a path, or the name of a shipped one: ``teaching_sweep``).
 
     Raises
     ------
@@ -624,6 +624,12 @@ def load_sweep(path: str | Path) -> Sweep:
         field (``levers."centre.authority".range``), the value and what was expected.
     """
     p = Path(path)
+    if not p.is_file() and p.suffix == "" and len(p.parts) == 1:  # a shipped sweep by name
+        from reformabm.resources import shipped
+
+        cand = shipped("models", "sweeps", f"{p.name}.toml")
+        if cand.is_file():
+            p = cand
     data = read_toml(p, "sweep", SweepError)
     return parse_sweep(data, source=f"sweep file '{p}'", base_dir=p.resolve().parent)
 

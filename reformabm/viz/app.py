@@ -53,7 +53,7 @@ from reformabm.viz.drawing import (
     kind_counts,
 )
 
-__all__ = ["Page", "page", "language", "FOLD_ABOVE"]
+__all__ = ["Page", "page", "language", "FOLD_ABOVE", "font_css"]
 
 #: Fold grids (then villages) into their parent unit above this many units.
 FOLD_ABOVE = 1500
@@ -83,6 +83,25 @@ TEXT: dict[str, tuple[str, str]] = {
     ),
     "dropped": ("Reform toggles that could not apply (dropped):", "无法实施的改革（已忽略）："),
 }
+
+
+def font_css() -> str:
+    """CSS that serves the shipped Chinese font to the browser (``@font-face``) and uses it.
+
+    Solara serves the ``public/`` folder beside the app's package (``reformabm/public/``) at
+    ``static/public/``; the font is the one matplotlib uses (:mod:`reformabm.fonts`), so
+    Chinese renders in the page on a machine without any CJK font.
+    """
+    from reformabm.fonts import SHIPPED_FAMILY, shipped_font_path
+
+    name = shipped_font_path().name
+    return (
+        f"@font-face {{ font-family: 'reformabm {SHIPPED_FAMILY}'; font-display: swap; "
+        f"src: url('static/public/fonts/{name}') format('opentype'); "
+        "unicode-range: U+2000-206F, U+2460-24FF, U+3000-303F, U+4E00-9FFF, U+FF00-FFEF; }\n"
+        f".v-application, .v-application .v-label, .v-application .v-btn, .v-application .v-card__title "
+        f"{{ font-family: Roboto, 'reformabm {SHIPPED_FAMILY}', '{SHIPPED_FAMILY}', sans-serif !important; }}"
+    )
 
 
 def tr(key: str, lang: str) -> str:
@@ -201,6 +220,7 @@ def Page():
     lang = language.value
     names = solara.use_memo(scenario_names, [])
 
+    solara.Style(solara.use_memo(font_css, []))
     with solara.Sidebar():
         with solara.Card(tr("view", lang), classes=["reformabm-view"]):
             solara.Select(label=tr("scenario", lang), value=scenario, values=names)
