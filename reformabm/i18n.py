@@ -248,10 +248,15 @@ MESSAGES: dict[str, tuple[str, str]] = {
                      "reformabm compare：情景 {scenario}，改革 {reform}，{n} 对随机种子，{days} 天"),
     "compare.written": ("written to {out}/ (effects.csv, effects.parquet, runs.parquet, effects.png)",
                         "已写入 {out}/（effects.csv、effects.parquet、runs.parquet、effects.png）"),
-    "validate.tail": ("{passed} of {n} patterns pass; {gap} fail with a documented model gap, "
-                      "{bad} fail unexpectedly ({secs:.0f} s)",
-                      "{n} 个模式中 {passed} 个通过；{gap} 个未通过但属已记录的模型缺口，"
-                      "{bad} 个意外未通过（{secs:.0f} 秒）"),
+    "validate.tail": ("{passed} of {n} patterns pass; {failed} fail, {without} of them because they hold "
+                      "with their mechanism off ({secs:.0f} s)",
+                      "{n} 个模式中 {passed} 个通过；{failed} 个未通过，其中 {without} 个因关闭其机制后仍成立"
+                      "（{secs:.0f} 秒）"),
+    "ablate.tail": ("{ok} of {n} outcomes move in the papers' direction ({secs:.0f} s){failing}",
+                    "{n} 项结果中 {ok} 项与论文方向一致（{secs:.0f} 秒）{failing}"),
+    "ablate.failing": ("; failing: {names}", "；不一致：{names}"),
+    "ablate.written": ("table written to {out}/ablation.csv and ablation.md",
+                       "表格已写入 {out}/ablation.csv 与 ablation.md"),
     "validate.written": ("table written to {out}", "表格已写入 {out}"),
     "params.scenario_head": ("parameters of scenario {scenario} ({n} differ from the defaults, marked *)",
                              "情景 {scenario} 的参数（{n} 个与默认值不同，标 *）"),

@@ -2,8 +2,8 @@
 
 Fast by default (about a minute on two cores, less with ``-n 2``): every shipped scenario loads
 and runs 20 days at a plausible issue rate; ``reformabm scenarios`` lists them; ``reformabm run``
-takes a scenario by name; every *fast* pattern behaves as patterns.toml says (passes, or fails
-where a ``model_gap`` is documented). The slow checks — the full-scale patterns and a year of
+takes a scenario by name; every *fast* pattern passes (it holds, and its counterpart with the
+mechanism off does not). The slow checks — the full-scale patterns and a year of
 every scenario — run with ``REFORMABM_SLOW=1 pytest tests/test_seed_scenarios.py``.
 """
 
@@ -13,7 +13,6 @@ import math
 import os
 import re
 import tomllib
-import warnings
 from pathlib import Path
 
 import pandas as pd
@@ -244,16 +243,10 @@ FAST_CASES = sorted({p.case for p in load_patterns().patterns if p.fast})
 
 
 def _check(df: pd.DataFrame) -> None:
-    """Every pattern passes unless a model gap is documented; a documented gap that now passes
-    is reported (a warning: with effects near zero it may pass by chance)."""
-    unexpected = df[~df["pass"] & (df["model_gap"] == "")]
-    table = unexpected[["pattern", "expected", "observed"]].to_string()
-    assert unexpected.empty, "patterns fail:\n" + table
-    fixed = df[df["pass"] & (df["model_gap"] != "")]
-    if not fixed.empty:
-        table = fixed[["pattern", "observed"]].to_string()
-        warnings.warn("patterns with a documented model gap pass now; check and remove the note "
-                      "in calibration/patterns.toml:\n" + table, stacklevel=2)
+    """Every pattern passes: its expectation holds, and fails with its mechanism off."""
+    failed = df[~df["pass"]]
+    table = failed[["pattern", "expected", "observed", "counterpart"]].to_string()
+    assert failed.empty, "patterns fail:\n" + table
 
 
 @pytest.mark.parametrize("case", FAST_CASES)

@@ -14,8 +14,12 @@ a metric, and what is expected of it:
   A rise or fall must hold for the mean paired difference (beyond ``tolerance``) and, with
   ``all_seeds = true`` (the default), for every seed's own paired difference.
 
-A pattern the model is known not to reproduce keeps its statement and carries a
-``model_gap`` note explaining why; it still counts as failed.
+A pattern must hold *because of its mechanism*: it names the mechanism (a name of
+:data:`reformabm.ablation.MECHANISMS` where there is one) and a ``counterpart``, the same runs
+with that mechanism switched off. The pattern passes only if its expectation holds AND fails in
+the counterpart, or, with ``counterpart_shrink = s``, if the counterpart's effect (the last
+paired difference, or the distance of the mean beyond the threshold) is at most ``1 - s`` of the
+pattern's own. There is no escape hatch for known gaps: a failing pattern fails.
 
 :func:`load_patterns` validates the file (pydantic, with messages naming the pattern and the
 field); :func:`run_patterns` runs the selected patterns (each distinct run once, shared by
@@ -354,7 +358,11 @@ class Pattern(_Strict):
     expect: str
     tolerance: float = Field(0.0, ge=0)
     all_seeds: bool = True
-    model_gap: str = ""
+    mechanism: str = Field("", description="the mechanism the pattern rests on (ablation name)")
+    counterpart: Arm | None = Field(None, description="the same runs with the mechanism off")
+    counterpart_shrink: float | None = Field(
+        None, gt=0, le=1, description="share by which the effect must shrink in the counterpart "
+        "(default: the counterpart must fail the expectation)")
 
     @field_validator("seeds")
     @classmethod
@@ -405,6 +413,12 @@ class Pattern(_Strict):
             if not (_CMP.match(e) or (m and float(m.group(1)) <= float(m.group(2)))):
                 raise ValueError(f"expect = {self.expect!r}: without arms, expected '> x', '>= x', "
                                  "'< x', '<= x' or 'in [a, b]' with a <= b")
+        if self.counterpart is not None and not self.mechanism:
+            raise ValueError("counterpart: name the `mechanism` it switches off")
+        if self.counterpart_shrink is not None and self.counterpart is None:
+            raise ValueError("counterpart_shrink: give the `counterpart` run it applies to")
+        if self.counterpart_shrink is not None and not self.arms:
+            raise ValueError("counterpart_shrink: only for patterns with arms (an effect to shrink)")
         if self.metric in ("days_to_close_window",) and self.window is None:
             raise ValueError(f"metric {self.metric} needs window = [first_day, last_day]")
         return self
@@ -560,16 +574,27 @@ def _scenario_reforms(p: Pattern, overrides: dict[str, Any], drop: list[str]) ->
     return {**overrides, "reforms": [r for r in listed if r.get("name") not in drop]}
 
 
-def _arms(p: Pattern) -> list[tuple[str, dict, list[str]]]:
-    """(label, overrides, extra reforms) of each arm; one unnamed arm without ``arms``."""
-    if not p.arms:
-        return [("", _scenario_reforms(p, dict(p.overrides), p.drop_reforms), list(p.reforms))]
+def _arms(p: Pattern, counterpart: bool = False) -> list[tuple[str, dict, list[str]]]:
+    """(label, overrides, extra reforms) of each arm; one unnamed arm without ``arms``.
+
+    With ``counterpart``, every arm also carries the pattern's counterpart changes (the
+    mechanism switched off), applied last.
+    """
+    c = p.counterpart if counterpart else None
+    c_ov = c.overrides if c else {}
+    c_rf = c.reforms if c else []
+    c_drop = c.drop_reforms if c else []
     out = []
-    for a in p.arms:
-        drop = [*p.drop_reforms, *a.drop_reforms]
-        ov = _scenario_reforms(p, {**p.overrides, **a.overrides}, drop)
-        out.append((a.label, ov, [*p.reforms, *a.reforms]))
+    for a in p.arms or [Arm(label="")]:
+        drop = [*p.drop_reforms, *a.drop_reforms, *c_drop]
+        ov = _scenario_reforms(p, {**p.overrides, **a.overrides, **c_ov}, drop)
+        out.append((a.label, ov, [*p.reforms, *a.reforms, *c_rf]))
     return out
+
+
+def _variants(p: Pattern) -> tuple[bool, ...]:
+    """The pattern's runs: itself, and its counterpart if it has one."""
+    return (False, True) if p.counterpart is not None else (False,)
 
 
 def _plan(pats: list[Pattern], defaults: Defaults,
@@ -578,12 +603,13 @@ def _plan(pats: list[Pattern], defaults: Defaults,
     plan: dict[_RunKey, dict[str, set]] = {}
     for p in pats:
         days = p.days or defaults.days
-        for _, ov, rf in _arms(p):
-            for seed in _seeds_of(p, defaults, n_seeds):
-                key = _RunKey(p.scenario, days, seed, _freeze(ov), tuple(rf))
-                entry = plan.setdefault(key, {"wanted": set(), "ids": set()})
-                entry["wanted"].add((p.metric, p.window))
-                entry["ids"].add(p.id)
+        for variant in _variants(p):
+            for _, ov, rf in _arms(p, variant):
+                for seed in _seeds_of(p, defaults, n_seeds):
+                    key = _RunKey(p.scenario, days, seed, _freeze(ov), tuple(rf))
+                    entry = plan.setdefault(key, {"wanted": set(), "ids": set()})
+                    entry["wanted"].add((p.metric, p.window))
+                    entry["ids"].add(p.id)
     return plan
 
 
@@ -672,11 +698,15 @@ def run_patterns(
     -------
     pandas.DataFrame
         Columns ``pattern, paper, source, case, scenario, statement, expected, observed, value,
-        pass, model_gap, seeds, days, seconds``.
+        holds, mechanism, counterpart, counterpart_pass, pass, seeds, days, seconds``;
+        ``holds``: the expectation holds; ``pass``: it holds and the counterpart passes.
     """
     pf = load_patterns(path)
     defaults = pf.defaults
     pats = patterns if patterns is not None else select_patterns(pf, which, full=full)
+    if not pats:
+        raise CalibrationError("no pattern selected (patterns run by default are those with "
+                               "fast = true; add --full for the others)")
     if seeds is not None and seeds < 1:
         raise CalibrationError(f"--seeds {seeds}: expected at least 1")
     plan = _plan(pats, defaults, seeds)
@@ -712,22 +742,55 @@ def run_patterns(
     for p in pats:
         days = p.days or defaults.days
         sds = _seeds_of(p, defaults, seeds)
-        vals, secs = [], 0.0
-        for _, ov, rf in _arms(p):
-            arm_vals = []
-            for seed in sds:
-                res = results[_RunKey(p.scenario, days, seed, _freeze(ov), tuple(rf))]
-                arm_vals.append(res[(p.metric, p.window)])
-                secs += res["_seconds"]
-            vals.append(np.asarray(arm_vals, dtype=float))
-        observed, value, ok = _evaluate(p, vals)
+        secs = 0.0
+        evaluated = []
+        for variant in _variants(p):
+            vals = []
+            for _, ov, rf in _arms(p, variant):
+                arm_vals = []
+                for seed in sds:
+                    res = results[_RunKey(p.scenario, days, seed, _freeze(ov), tuple(rf))]
+                    arm_vals.append(res[(p.metric, p.window)])
+                    secs += res["_seconds"]
+                vals.append(np.asarray(arm_vals, dtype=float))
+            evaluated.append((vals, *_evaluate(p, vals)))
+        _, observed, value, holds = evaluated[0]
+        if p.counterpart is not None:
+            c_obs, c_ok = _counterpart_check(p, evaluated[0][0], evaluated[1][0], evaluated[1][3])
+        else:
+            c_obs, c_ok = "", True
         rows.append({
             "pattern": p.id, "paper": p.paper, "source": p.source, "case": p.case,
             "scenario": p.scenario, "statement": p.statement, "expected": _expected_text(p),
-            "observed": observed, "value": value, "pass": ok, "model_gap": p.model_gap,
+            "observed": observed, "value": value, "holds": holds, "mechanism": p.mechanism,
+            "counterpart": c_obs, "counterpart_pass": c_ok, "pass": bool(holds and c_ok),
             "seeds": len(sds), "days": days, "seconds": round(secs, 2),
         })
     return pd.DataFrame(rows)
+
+
+def _effect(values: list[np.ndarray]) -> float:
+    """Mean paired difference from the first arm to the last."""
+    d = values[-1] - values[0]
+    return float(np.nanmean(d)) if np.isfinite(d).any() else math.nan
+
+
+def _counterpart_check(p: Pattern, on: list[np.ndarray], off: list[np.ndarray],
+                       off_holds: bool) -> tuple[str, bool]:
+    """Observed text and pass of the counterpart (the mechanism off).
+
+    Without ``counterpart_shrink`` the counterpart passes when the expectation fails in it;
+    with it, when the effect (first arm to last) shrinks by at least that share.
+    """
+    obs = _evaluate(p, off)[0]
+    if p.counterpart_shrink is None:
+        return f"{obs}: {'still holds' if off_holds else 'fails'}", not off_holds
+    e_on, e_off = _effect(on), _effect(off)
+    if math.isnan(e_on) or math.isnan(e_off) or e_on == 0:
+        return f"{obs}: effect n/a", False
+    kept = e_off / e_on  # share of the effect left, signed (< 0: reversed)
+    ok = kept <= 1 - p.counterpart_shrink
+    return f"{obs}: {kept:.0%} of the effect left (at most {1 - p.counterpart_shrink:.0%})", bool(ok)
 
 
 def _display_width(text: str) -> int:
@@ -735,17 +798,25 @@ def _display_width(text: str) -> int:
 
 
 def format_table(df: pd.DataFrame, width: int = 60) -> str:
-    """Format the validation table as aligned text: pattern, source, expected, observed, result."""
+    """Format the validation table as aligned text, one row per pattern.
+
+    Columns: pattern, source, expected, observed, the counterpart (mechanism off), result.
+    """
     def cut(x: object) -> str:
         x = str(x)
         return x if len(x) <= width else x[: width - 1] + "…"
 
-    rows = [["pattern", "source", "expected", "observed", "result"]]
+    rows = [["pattern", "source", "expected", "observed", "mechanism off", "result"]]
     for r in df.to_dict("records"):
-        result = "PASS" if r["pass"] else ("FAIL (known model gap)" if r["model_gap"] else "FAIL")
+        if r["pass"]:
+            result = "PASS"
+        elif r.get("holds", False):
+            result = "FAIL (holds with its mechanism off)"
+        else:
+            result = "FAIL"
         rows.append([str(r["pattern"]), cut(r["source"]), cut(r["expected"]), cut(r["observed"]),
-                     result])
-    widths = [max(_display_width(row[i]) for row in rows) for i in range(5)]
+                     cut(r.get("counterpart", "") or "-"), result])
+    widths = [max(_display_width(row[i]) for row in rows) for i in range(6)]
     lines = ["  ".join(c + " " * (w - _display_width(c)) for c, w in zip(row, widths, strict=True))
              for row in rows]
     return "\n".join(line.rstrip() for line in lines)
