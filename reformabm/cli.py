@@ -224,7 +224,8 @@ def cmd_ablate(args: argparse.Namespace) -> int:
                          progress=say)
     print(ablation.format_text(df))
     bad = df[~df["direction_ok"]]
-    failing = msg("ablate.failing", args.lang, names=", ".join(bad["mechanism"] + ":" + bad["metric"])) if len(bad) else ""
+    names = ", ".join(bad["mechanism"] + ":" + bad["metric"])
+    failing = msg("ablate.failing", args.lang, names=names) if len(bad) else ""
     print(msg("ablate.tail", args.lang, ok=len(df) - len(bad), n=len(df), secs=time.perf_counter() - t0,
               failing=failing))
     if args.out:
