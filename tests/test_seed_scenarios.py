@@ -225,6 +225,57 @@ arms = [
     assert "->" in df.loc[0, "observed"]
 
 
+def test_every_pattern_names_its_mechanism_and_a_counterpart():
+    from reformabm.ablation import MECHANISMS
+
+    for p in load_patterns().patterns:
+        assert p.mechanism and p.counterpart is not None, p.id
+        assert p.mechanism in MECHANISMS or " " in p.mechanism, (p.id, p.mechanism)
+
+
+def _counterpart(text: str, counterpart: str, shrink: str = "") -> str:
+    return text + f"mechanism = \"closed_loop\"\ncounterpart = {counterpart}\n" + shrink
+
+
+def test_a_pattern_that_holds_with_its_mechanism_off_fails(tmp_path):
+    text = GOOD.replace('metric = "coordination_dependence"', 'metric = "rejected_at_confirmation"')
+    text = text.replace('expect = ">= 0"', 'expect = "> 0"')
+    # the counterpart switches the closed loop off: nothing is rejected, the pattern fails there
+    off = '{ label = "no closed loop", overrides = { "process.closed_loop" = false } }'
+    df = run_patterns(path=_write(tmp_path, _counterpart(text, off)))
+    assert bool(df.loc[0, "pass"]) and bool(df.loc[0, "counterpart_pass"])
+    assert "fails" in df.loc[0, "counterpart"]
+    # a "counterpart" that changes nothing relevant: the pattern still holds there -> it fails
+    same = '{ label = "placebo", overrides = { "process.hop_delay_days" = 1 } }'
+    df = run_patterns(path=_write(tmp_path, _counterpart(text, same)))
+    assert bool(df.loc[0, "holds"]) and not bool(df.loc[0, "pass"])
+    assert "still holds" in df.loc[0, "counterpart"]
+
+
+def test_counterpart_shrink_compares_effects(tmp_path):
+    text = GOOD.replace('expect = ">= 0"', '''expect = "decreasing"
+arms = [
+  { label = "low", overrides = { "centre.authority" = 0.1 } },
+  { label = "high", overrides = { "centre.authority" = 0.9 } },
+]''').replace("seeds = 1", "seeds = 2").replace("days = 30", "days = 60")
+    off = '{ label = "no push-back", overrides = { "process.pushback_propensity" = 0.0 } }'
+    df = run_patterns(path=_write(tmp_path, _counterpart(text, off, "counterpart_shrink = 0.3\n")))
+    assert bool(df.loc[0, "pass"]), df.loc[0, ["observed", "counterpart"]].to_dict()
+    assert "of the effect left" in df.loc[0, "counterpart"]
+
+
+@pytest.mark.parametrize("extra, words", [
+    ('counterpart = { label = "x" }\n', ["mechanism"]),
+    ('mechanism = "m"\ncounterpart_shrink = 0.5\n', ["counterpart_shrink", "counterpart"]),
+    ('model_gap = "known"\n', ["model_gap", "unknown field"]),
+])
+def test_bad_counterparts_give_clear_errors(tmp_path, extra, words):
+    with pytest.raises(CalibrationError) as exc:
+        load_patterns(_write(tmp_path, GOOD + extra))
+    for w in words:
+        assert w in str(exc.value), (w, str(exc.value))
+
+
 def test_validate_command(capsys, tmp_path):
     code, out, _ = cli(["validate", "--list"], capsys)
     assert code == 0 and "003-ledger-closure" in out

@@ -335,6 +335,9 @@ class Arm(_Strict):
                                description="extra reforms, CLI syntax name:k=v@day")
     drop_reforms: list[str] = Field(default_factory=list,
                                     description="the scenario's [[reforms]] left out (by name)")
+    reform_params: dict[str, dict[str, Any]] = Field(
+        default_factory=dict, description="fields of the scenario's [[reforms]] changed, by name: "
+        "{ remove_layer = { reassign_share = 1.0 } }")
 
 
 class Pattern(_Strict):
@@ -554,12 +557,14 @@ def _seeds_of(p: Pattern, defaults: Defaults, n_seeds: int | None) -> list[int]:
     return list(range(1, s + 1)) if isinstance(s, int) else list(s)
 
 
-def _scenario_reforms(p: Pattern, overrides: dict[str, Any], drop: list[str]) -> dict[str, Any]:
-    """Add an override that leaves the named reforms out of the scenario's ``[[reforms]]``.
+def _scenario_reforms(p: Pattern, overrides: dict[str, Any], drop: list[str],
+                      params: dict[str, dict[str, Any]] | None = None) -> dict[str, Any]:
+    """Override the scenario's ``[[reforms]]``: ``drop`` left out, ``params`` fields changed.
 
     (Reforms scheduled after a shortened run's last day are left out by the model itself.)
     """
-    if not drop:
+    params = params or {}
+    if not drop and not params:
         return overrides
     from reformabm.scenario import read_scenario_data
 
@@ -567,11 +572,12 @@ def _scenario_reforms(p: Pattern, overrides: dict[str, Any], drop: list[str]) ->
     if listed is None:
         listed = read_scenario_data(p.scenario)[0].get("reforms", [])
     names = {r.get("name") for r in listed}
-    unknown = sorted(set(drop) - names)
+    unknown = sorted((set(drop) | set(params)) - names)
     if unknown:
-        raise CalibrationError(f"pattern '{p.id}': drop_reforms {unknown} are not among the "
-                               f"scenario's reforms {sorted(n for n in names if n)}")
-    return {**overrides, "reforms": [r for r in listed if r.get("name") not in drop]}
+        raise CalibrationError(f"pattern '{p.id}': drop_reforms/reform_params {unknown} are not "
+                               f"among the scenario's reforms {sorted(n for n in names if n)}")
+    kept = [{**r, **params.get(r.get("name"), {})} for r in listed if r.get("name") not in drop]
+    return {**overrides, "reforms": kept}
 
 
 def _arms(p: Pattern, counterpart: bool = False) -> list[tuple[str, dict, list[str]]]:
@@ -584,10 +590,13 @@ def _arms(p: Pattern, counterpart: bool = False) -> list[tuple[str, dict, list[s
     c_ov = c.overrides if c else {}
     c_rf = c.reforms if c else []
     c_drop = c.drop_reforms if c else []
+    c_par = c.reform_params if c else {}
     out = []
     for a in p.arms or [Arm(label="")]:
         drop = [*p.drop_reforms, *a.drop_reforms, *c_drop]
-        ov = _scenario_reforms(p, {**p.overrides, **a.overrides, **c_ov}, drop)
+        par = {n: {**a.reform_params.get(n, {}), **c_par.get(n, {})}
+               for n in {*a.reform_params, *c_par}}
+        ov = _scenario_reforms(p, {**p.overrides, **a.overrides, **c_ov}, drop, par)
         out.append((a.label, ov, [*p.reforms, *a.reforms, *c_rf]))
     return out
 
