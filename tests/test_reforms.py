@@ -21,14 +21,14 @@ DAYS = 150
 DAY = 40
 
 
-def paired(metric, reforms, seeds=SEEDS, days=DAYS, window=None, **params):
+def paired(metric, reforms, seeds=SEEDS, days=DAYS, window=None, scenario="teaching", **params):
     """Mean paired difference (reform - baseline) of a summary metric, or of a daily column
     averaged over ``window`` days."""
     diffs = []
     for s in seeds:
         arms = []
         for sched in ([], reforms):
-            m = ReformModel("teaching", rng=s, days=days, reforms=sched, **params).run()
+            m = ReformModel(scenario, rng=s, days=days, reforms=sched, **params).run()
             if window is None:
                 arms.append(m.summary()[metric])
             else:
@@ -211,7 +211,8 @@ def test_remove_township_raises_span_load_and_time_to_close():
     m = ReformModel("teaching", rng=1, days=DAY, reforms=reform).run()
     s = m.summary()
     assert s["n_layers"] == 3 and s["span_of_control_max"] == 40
-    assert s["staff_total"] < 224.3  # part of the township staff is cut
+    before = ReformModel("teaching", rng=1, days=1).structure_metrics()["staff_total"]
+    assert s["staff_total"] < before  # part of the township staff is cut
 
 
 def test_empower_centre_lowers_coordination_dependence_and_pushback():
@@ -254,7 +255,8 @@ def test_platform_lowers_misdispatch_delay_and_hops():
 
 
 def test_supervision_reform_switches_lights_on():
-    assert paired("on_time_rate", ["supervision@1"]) > 0.01
+    # supervision needs late issues: the working teaching county has few (issue 17)
+    assert paired("on_time_rate", ["supervision@1"], scenario="teaching_overloaded") > 0.01
     m = ReformModel("teaching", rng=1, days=60, reforms=["supervision@30"]).run()
     ts = m.timeseries()
     assert ts["supervision_cases"].iloc[28] == 0 and ts["supervision_cases"].iloc[-1] > 0
