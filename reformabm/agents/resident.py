@@ -184,6 +184,8 @@ def complain(model: ReformModel, ids: np.ndarray) -> np.ndarray:
     s = model.issues
     new = s.add(len(ids), created_day=model.day, complaint_of=ids, stage=Stage.LATENT,
                 **_same_problem(s, ids))
+    # the same problem, handled by the same chain: blame under the "lowest" rule goes where it went
+    s.lowest_unit[new] = s.lowest_unit[ids]
     model.events.record(EventKind.CREATED, new, model.day, s.grid[new])
     handled = s.solver[ids]
     model.workload.press(handled[handled >= 0], model.spec.residents.complaint_pressure)
