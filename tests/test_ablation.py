@@ -33,6 +33,7 @@ DESIGN_MECHANISMS = {
     "centre authority damps push-back (推诿)": "centre_authority_pushback",
     "centre settles disputes / empower the centre (赋权)": "centre_settlement",
     "leaders' finite attention (高位协调依赖)": "leader_attention",
+    "rising load vs insufficient response capacity (department staff)": "department_staff",
     "formal closure under pressure (形式化办结)": "formal_closure",
     "complaints, repeat calls (投诉, 重复来电)": "complaints",
     "push-down of tasks onto grids (职责错位)": "pushdown",
