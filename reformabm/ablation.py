@@ -15,7 +15,8 @@ when a direction fails.
 
 An arm is data: dotted-path ``overrides`` of the scenario, extra ``reforms`` (CLI syntax
 ``name:k=v@day``), ``drop_reforms`` (names of the scenario's ``[[reforms]]`` left out) and
-``reform_params`` (``{reform name: {field: value}}`` changing a scenario reform's fields).
+``reform_params`` (``{reform name: {field: value}}`` changing a scenario reform's fields) and
+``department_staff`` (a factor on every department's staff).
 
 Examples
 --------
@@ -60,6 +61,7 @@ class Arm:
     reforms: tuple[str, ...] = ()
     drop_reforms: tuple[str, ...] = ()
     reform_params: dict[str, dict[str, Any]] = field(default_factory=dict)
+    department_staff: float = 1.0  # factor on every department's staff
 
 
 DEFAULTS = Arm()
@@ -71,7 +73,8 @@ class Outcome:
 
     ``metric`` is a key of :meth:`ReformModel.summary` or a derived metric of
     :data:`reformabm.calibration.METRICS`. ``direction`` ``"up"``: the mean paired difference
-    on - off must exceed ``min_effect``; ``"down"``: it must be below ``-min_effect``.
+    on - off must exceed ``min_effect`` and its 95 % confidence interval lie above 0;
+    ``"down"``: the same below ``-min_effect`` and 0.
     """
 
     metric: str
@@ -118,115 +121,121 @@ MECHANISMS: dict[str, Mechanism] = {m.name: m for m in (
        off=Arm({"accountability.supervision": False})),
     _m("extensions", "extensions at the yellow light", "延期申请", "002", "002-15",
        "Complex events may apply for an extension (up to 15 days in all) and then close within it.",
-       "kaifeng_small", 120, [_up("on_time_rate_extended", 0.001), _up("extensions", 1)],
+       "kaifeng_small", 120, [_up("on_time_rate_extended", 0.001), _up("extensions", 10)],
        off=Arm({"accountability.extension_rule": "none"})),
     _m("platform", "digital platform with level pass-through", "数字平台·五层贯通", "002",
        "002-04, 002-05, 002-06, 002-07",
        "The five connected tiers on one platform cut hand-over delay and distortion: events close sooner.",
-       "kaifeng_small", 120, [_down("days_known_to_close_mean", 0.1), _down("hops_mean", 0.05)],
+       "kaifeng_small", 120, [_down("days_known_to_close_mean", 0.5), _down("hops_mean", 0.1)],
        off=Arm({"process.platform": False})),
     _m("closed_loop", "closed loop: the reporting grid worker confirms closure", "闭环·一口进一口出", "002",
        "002-08, 002-13; 000-16",
        "The grid worker who reported an event confirms its closure, so solutions that did not hold "
        "are caught before the problem comes back.",
-       "kaifeng_small", 120, [_down("reopened_rate", 0.001), _up("rejected_at_confirmation", 1)],
+       "kaifeng_small", 120, [_down("reopened_rate", 0.005), _up("rejected_at_confirmation", 50)],
        off=Arm({"process.closed_loop": False})),
     _m("trust_feedback", "trust feedback on reporting", "信任反馈", "002",
        "DESIGN 3.2; 002-08",
        "Residents' experiences move their trust, and trust moves how readily they report: "
        "problems become known sooner.",
-       "kaifeng_small", 120, [_down("latent_days_mean", 0.001)],
+       "kaifeng_small", 120, [_down("latent_days_mean", 0.005)],
        off=Arm({"residents.trust_rate": 0.0})),
     # ---- 000 Z city: linkage centre, authority, leader, load ------------------------------
     _m("centre_authority_pushback", "centre authority damps push-back", "中心权威抑制推诿", "000",
        "000-05, 000-14, 000-17",
        "Departments push residual matters back to a centre whose authority is borrowed; "
        "the centre's authority damps push-back.",
-       "z_city", 120, [_down("pushback_rate", 0.005)],
+       "z_city", 120, [_down("pushback_rate", 0.01)],
        off=Arm({"centre.authority": 0.0})),
     _m("centre_settlement", "centre settles disputes without the leader", "中心自行协调", "000",
        "000-05, 000-06, 000-17",
        "The centre settles part of the disputes itself, as far as its authority goes; the rest need "
        "the leaders (高位协调依赖). Off: authority 0 with push-back held equal "
        "(collaboration_weight = 0.3 gives the same push-back probability).",
-       "z_city", 120, [_down("coordination_dependence", 0.005)],
+       "z_city", 120, [_down("coordination_dependence", 0.01)],
        off=Arm({"centre.authority": 0.0, "process.collaboration_weight": 0.3})),
     _m("leader_attention", "the leaders' finite attention", "领导注意力", "000", "000-17",
        "Disputes wait for the leaders' coordination; with scarce attention they wait longer. "
        "Off: a tenth of the attention.",
-       "z_city", 120, [_up("on_time_rate", 0.001), _down("days_to_close_mean", 0.01)],
+       "z_city", 120, [_up("on_time_rate", 0.001), _down("days_to_close_mean", 0.5)],
        off=Arm({"leaders.attention_per_day": 1.2})),
+    _m("department_staff", "response capacity: the departments' staff", "部门编制（响应能力）", "000",
+       "000-01, 000-18",
+       "Governance load rising against insufficient response capacity: with fewer staff, issues "
+       "close later and fewer on time. Off: every department with 30 % fewer staff.",
+       "z_city", 120, [_up("on_time_rate", 0.002), _down("days_to_close_mean", 0.1)],
+       off=Arm(department_staff=0.7)),
     _m("formal_closure", "formal closure under pressure", "形式化办结", "000",
        "000-21; 003-18",
        "Pressed holders close on paper what they would otherwise miss, to meet the indicators.",
-       "z_city", 120, [_up("on_time_rate", 0.0005), _up("formal_closure_share", 0.001)],
+       "z_city", 120, [_up("on_time_rate", 0.0005), _up("formal_closure_share", 0.005)],
        off=Arm({"accountability.formal_closure_propensity": 0.0})),
     _m("complaints", "complaints and repeat calls (12345)", "投诉·重复来电", "000",
        "000-07; 003-05",
        "A resident whose problem closed late calls again; the repeat call counts against the unit "
        "that handled it, so it adds to the pressure on units.",
-       "z_city", 120, [_up("pressure_mean", 0.0005), _up("complaints", 1)],
+       "z_city", 120, [_up("pressure_mean", 0.005), _up("complaints", 100)],
        off=Arm({"residents.complaint_threshold": 0.0})),
     _m("pushdown", "push-down of departments' tasks to grids", "职责下沉（职责错位）", "000",
        "000-13; 002-21, 002-22",
        "Line departments load their own tasks onto grid workers, which eats patrol time: "
        "problems are found later and less often on patrol.",
-       "z_city", 120, [_up("latent_days_mean", 0.01), _down("patrol_share", 0.005)],
+       "z_city", 120, [_up("latent_days_mean", 0.05), _down("patrol_share", 0.03)],
        off=Arm({"workload.pushdown_share": 0.0})),
     _m("campaigns", "central-work campaigns", "中心工作动员", "000", "000-19, 000-20",
        "Frequent mobilisation for central work takes departments off routine work.",
-       "z_city", 120, [_down("on_time_rate", 0.001)],
+       "z_city", 120, [_down("on_time_rate", 0.002)],
        off=Arm({"workload.campaign_interval_days": 0})),
     _m("rule_growth", "rule growth and the involution trap", "规则增长·内卷化", "000",
        "000-21; 003-17",
        "When performance disappoints, ever more rules are added: overhead and effort rise while "
        "the outcome they target does not improve.",
-       "z_city", 365, [_up("rules", 10), _up("involution_index", 0.3), _up("rule_overhead_share", 0.02)],
+       "z_city", 365, [_up("rules", 10), _up("involution_index", 0.5), _up("rule_overhead_share", 0.05)],
        off=Arm({"workload.rule_growth": False})),
     # ---- 001 multi-level chain -----------------------------------------------------------
     _m("distortion", "distortion per hop", "逐级信息失真", "001", "001-06, 001-08",
        "Every level decodes and re-encodes information: descriptions get distorted and issues "
        "reach the wrong department.",
-       "multilevel", 240, [_up("misdispatch_rate", 0.01), _up("bounces_mean", 0.005)],
+       "multilevel", 240, [_up("misdispatch_rate", 0.05), _up("bounces_mean", 0.005)],
        off=Arm({"process.distortion_per_hop": 0.0})),
     _m("hop_delay", "delay per hand-over between levels", "逐级传递延迟", "001", "001-06, 001-08",
        "Information moving up level by level costs time at each level.",
-       "multilevel", 240, [_up("days_known_to_close_mean", 0.2)],
+       "multilevel", 240, [_up("days_known_to_close_mean", 0.5)],
        off=Arm({"process.hop_delay_days": 0})),
     _m("blame_rule", "accountability falls on the bottom", "问责向下", "001", "001-12",
        "Accountability tends to punish the lowest level. Off: the remedy, blaming the last "
        "holder (同系统问责, 001-13).",
-       "multilevel", 240, [_up("blame_bottom", 0.02)],
+       "multilevel", 240, [_up("blame_bottom", 0.2)],
        off=Arm({"accountability.blame_rule": "last_holder"})),
     _m("collaboration_assessment", "collaboration in performance assessment", "协同绩效考核", "001",
        "001-10, 001-11",
        "Assessment that ignores collaboration invites buck-passing; weighting collaboration "
        "damps push-back. Off by default in the chain; on: weight 0.5.",
-       "multilevel", 240, [_down("pushback_rate", 0.005)],
+       "multilevel", 240, [_down("pushback_rate", 0.01)],
        off=DEFAULTS, on=Arm(reforms=("collaboration_assessment:weight=0.5@1",))),
     # ---- 003 Shiquan ---------------------------------------------------------------------
     _m("stationed_cadres", "town cadres stationed in villages", "镇村工作一体化（驻村干部）", "003",
        "003-09, 003-10",
        "Town cadres stationed full-time in villages solve problems where they arise.",
-       "shiquan", 365, [_up("on_time_rate", 0.002), _down("days_to_close_mean", 0.01)],
+       "shiquan", 365, [_up("on_time_rate", 0.002), _down("days_to_close_mean", 0.03)],
        off=Arm(drop_reforms=("town_village_integration",))),
     _m("three_line_contacts", "three-line contacts", "三线联系（321模式）", "003",
        "003-12, 003-15, 003-16",
        "Party members, deputies and household heads in touch with households bring problems to "
        "the grid earlier.",
-       "shiquan", 365, [_down("latent_days_mean", 0.05), _up("found_by_contacts", 1)],
+       "shiquan", 365, [_down("latent_days_mean", 0.3), _up("found_by_contacts", 100)],
        off=Arm(drop_reforms=("three_line_contacts",))),
     _m("secretary_ledger", "the secretary's ledger", "书记民情三本账", "003", "003-04, 003-05, 003-07",
        "Claims and complaints on the secretary's ledger are reviewed by the leader, given a named "
        "owner who cannot push them back, and pressed until closed.",
-       "shiquan", 365, [_up("ledger_entries", 1), _down("pushback_rate", 0.001)],
+       "shiquan", 365, [_up("ledger_entries", 100), _down("pushback_rate", 0.003)],
        off=Arm(drop_reforms=("secretary_ledger",))),
     # ---- 004 Longgang: flattening --------------------------------------------------------
     _m("remove_layer", "the township layer removed under a staff cap", "撤销乡镇（扁平化）", "004",
        "004-02, 004-06, 004-17, 004-18",
        "With the townships gone and 40 % of the staff, city departments carry the load: they "
        "work harder and issues take longer.",
-       "longgang", 180, [_up("utilisation_department", 0.01), _up("days_known_to_close_mean", 0.05)],
+       "longgang", 180, [_up("utilisation_department", 0.03), _up("days_known_to_close_mean", 0.1)],
        off=Arm(drop_reforms=("remove_layer",))),
     _m("township_staff", "staff of a removed township", "撤并乡镇人员去向", "004", "004-03, 004-06",
        "Part of a removed township's staff goes down to the communities; without it, issues "
@@ -237,7 +246,7 @@ MECHANISMS: dict[str, Mechanism] = {m.name: m for m in (
        "004-04, 004-05",
        "Merged departments own the union of their domains: an issue spanning them is no longer "
        "foreign and is not pushed back inside the big department.",
-       "longgang", 180, [_down("pushback_rate", 0.001)],
+       "longgang", 180, [_down("pushback_rate", 0.005)],
        off=Arm(drop_reforms=("merge_departments",))),
     _m("middle_layer_reemergence", "re-emergence of a middle layer", "中间层再生（逆扁平化）", "004",
        "004-10, 004-11, 004-14, 004-15",
@@ -276,11 +285,16 @@ def select_mechanisms(names: Iterable[str] | None = None) -> list[Mechanism]:
 def _arm_config(mech: Mechanism, arm: Arm) -> tuple[dict[str, Any], tuple[str, ...]]:
     """Overrides (with an edited ``reforms`` list where the arm drops or changes any) and reforms."""
     from reformabm.parameters import resolve_parameter
+    from reformabm.scenario import read_scenario_data
 
     ov = {resolve_parameter(k): v for k, v in arm.overrides.items()}
+    if arm.department_staff != 1.0:
+        if arm.department_staff <= 0:
+            raise AblationError(f"mechanism '{mech.name}': department_staff = "
+                                f"{arm.department_staff}: expected a factor > 0")
+        depts = read_scenario_data(mech.scenario)[0].get("departments", [])
+        ov["departments"] = [{**d, "staff": d["staff"] * arm.department_staff} for d in depts]
     if arm.drop_reforms or arm.reform_params:
-        from reformabm.scenario import read_scenario_data
-
         listed = read_scenario_data(mech.scenario)[0].get("reforms", [])
         names = {r.get("name") for r in listed}
         unknown = sorted((set(arm.drop_reforms) | set(arm.reform_params)) - names)
@@ -296,8 +310,13 @@ def _arm_config(mech: Mechanism, arm: Arm) -> tuple[dict[str, Any], tuple[str, .
     return ov, tuple(arm.reforms)
 
 
-def check_mechanism(mech: Mechanism) -> None:
-    """Check that both arms build (fields, values and reforms exist) and the metrics are known.
+def check_mechanism(mech: Mechanism, *, build: bool = False) -> None:
+    """Check that both arms are valid and differ, and that the metrics are known.
+
+    Every override must be a field of the scenario schema with a valid value, every reform
+    must parse (name and fields), every dropped or changed reform must be one of the
+    scenario's. With ``build``, both arms' models are also built (reforms checked against
+    the organisation when they apply; slower).
 
     Raises
     ------
@@ -305,7 +324,8 @@ def check_mechanism(mech: Mechanism) -> None:
         Naming the mechanism and what is wrong.
     """
     from reformabm.calibration import METRICS, _summary_keys
-    from reformabm.model import ReformModel
+    from reformabm.reforms import parse_reform
+    from reformabm.scenario import load_scenario
 
     for o in mech.outcomes:
         if o.metric not in METRICS and o.metric not in _summary_keys():
@@ -318,7 +338,13 @@ def check_mechanism(mech: Mechanism) -> None:
     for which, arm in (("on", mech.on), ("off", mech.off)):
         try:
             ov, rf = _arm_config(mech, arm)
-            ReformModel(mech.scenario, rng=1, days=mech.days, overrides=ov, reforms=list(rf))
+            spec = load_scenario(mech.scenario, ov)
+            for text in rf:
+                parse_reform(text)
+            if build:
+                from reformabm.model import ReformModel
+
+                ReformModel(spec, rng=1, days=mech.days, reforms=list(rf))
         except AblationError:
             raise
         except ReformabmError as exc:
@@ -350,9 +376,10 @@ def _row(mech: Mechanism, o: Outcome, on: np.ndarray, off: np.ndarray) -> dict[s
     n = len(d)
     mean = float(d.mean()) if n else math.nan
     half = float(stats.t.ppf(0.975, n - 1) * d.std(ddof=1) / math.sqrt(n)) if n > 1 else math.nan
-    sign = 1.0 if o.direction == "up" else -1.0
-    ok = bool(n and sign * mean > o.min_effect)
     lo, hi = mean - half, mean + half
+    sign = 1.0 if o.direction == "up" else -1.0
+    # the mean paired difference beyond the minimal size, and its 95 % CI clear of 0
+    ok = bool(n and sign * mean > o.min_effect and (n == 1 or sign * (lo if sign > 0 else hi) > 0))
     return {
         "mechanism": mech.name, "label": mech.label, "label_zh": mech.label_zh, "paper": mech.paper,
         "source": mech.source, "scenario": mech.scenario, "days": mech.days, "metric": o.metric,
@@ -522,4 +549,6 @@ def _arm_text(arm: Arm) -> str:
     parts = [f"{k}={v!r}" for k, v in arm.overrides.items()]
     parts += [f"+{r}" for r in arm.reforms] + [f"-{r}" for r in arm.drop_reforms]
     parts += [f"{n}.{k}={v!r}" for n, kv in arm.reform_params.items() for k, v in kv.items()]
+    if arm.department_staff != 1.0:
+        parts.append(f"department staff x {arm.department_staff:g}")
     return ", ".join(parts) or "as shipped"
