@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-__all__ = ["add_parsers", "cmd_calibrate"]
+__all__ = ["add_parsers", "cmd_calibrate", "cmd_ingest"]
 
 
 def _fmt(v: Any) -> str:
@@ -51,6 +51,28 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_ingest(args: argparse.Namespace) -> int:
+    """``reformabm ingest LOG --out TARGETS``."""
+    from reformabm.calibration.ingest import ingest, write_targets
+    from reformabm.scenario import load_scenario
+
+    population = args.population
+    if population is None and args.scenario:
+        population = load_scenario(args.scenario).residents.population
+    res = ingest(args.log, args.columns, as_of=args.as_of, population=population)
+    out = write_targets(res, args.out, scenario=args.scenario or "teaching", tolerance=args.tolerance,
+                        metrics=args.metric)
+    if not args.quiet:
+        print(res.source)
+        for line, why in res.rejected[:20]:
+            print(f"  rejected: {'line' if str(args.log).endswith(('.csv', '.tsv', '.txt')) else 'row'} "
+                  f"{line}: {why}", file=sys.stderr)
+        if len(res.rejected) > 20:
+            print(f"  ... {len(res.rejected) - 20} more rejected rows (listed in {out})", file=sys.stderr)
+        print(f"written {out}; fit it with: reformabm calibrate {out} --param PATH=LO:HI")
+    return 0
+
+
 def add_parsers(sub: Any) -> None:
     """Register ``calibrate`` (and ``ingest``) on the ``reformabm`` subparsers."""
     ca = sub.add_parser("calibrate", help="fit parameters to a targets file (ABC-SMC or SMM)")
@@ -76,3 +98,19 @@ def add_parsers(sub: Any) -> None:
     ca.add_argument("--seed", type=int, default=None, help="base seed (default: the targets file's)")
     ca.add_argument("--quiet", action="store_true", help="print nothing but errors")
     ca.set_defaults(func=cmd_calibrate)
+    ig = sub.add_parser("ingest", help="turn a ticket log (12345 / grid platform) into a targets file")
+    ig.add_argument("log", type=Path, help="ticket log: .csv (UTF-8 or GB18030) or .parquet, one row per ticket")
+    ig.add_argument("--out", type=Path, required=True, help="targets file to write (.toml)")
+    ig.add_argument("--columns", type=Path, default=None, metavar="MAP.toml",
+                    help="column map (default: the model's issues.parquet columns); "
+                         "calibration/examples/12345_columns.toml for a 12345 export")
+    ig.add_argument("--scenario", default=None,
+                    help="scenario the targets are for (also gives the population); default teaching")
+    ig.add_argument("--population", type=float, default=None, help="residents served (issues per 1,000)")
+    ig.add_argument("--as-of", type=float, default=None, metavar="DAY",
+                    help="the log's end in days from its first ticket (default: its latest time)")
+    ig.add_argument("--tolerance", action="append", metavar="X|METRIC=X",
+                    help="absolute tolerance for every target, or for one (repeatable)")
+    ig.add_argument("--metric", action="append", metavar="NAME", help="write only these targets (repeatable)")
+    ig.add_argument("--quiet", action="store_true", help="print nothing but errors")
+    ig.set_defaults(func=cmd_ingest)
