@@ -112,12 +112,29 @@ class Problem:
         return hashlib.sha256(json.dumps(d, sort_keys=True, default=str).encode()).hexdigest()[:16]
 
 
+def _as_range(p: ParamRange | dict | str) -> ParamRange:
+    """A parameter range from a ParamRange, a mapping (path, lo, hi) or ``"PATH=LO:HI"``."""
+    from pydantic import ValidationError
+
+    from reformabm.calibration.targets import parse_param
+
+    if isinstance(p, ParamRange):
+        return p
+    if isinstance(p, str):
+        return parse_param(p)
+    try:
+        return ParamRange(**p)
+    except (TypeError, ValidationError) as exc:
+        raise CalibrationError(f"parameter {p!r}: expected path, lo, hi with lo < hi ({exc})") from None
+
+
 def problem_from_targets(targets: TargetsFile | str | Path, params: list[ParamRange] | None = None,
                          *, replications: int | None = None, seed: int | None = None,
                          days: int | None = None) -> Problem:
     """Build a :class:`Problem` from a targets file and parameter ranges.
 
-    ``params`` replaces the file's ``[[param]]`` list; ``replications``, ``seed`` and
+    ``params`` (ParamRange, ``{"path", "lo", "hi"}`` or ``"PATH=LO:HI"`` items) replaces the
+    file's ``[[param]]`` list; ``replications``, ``seed`` and
     ``days`` replace the file's values.
 
     Raises
@@ -129,6 +146,7 @@ def problem_from_targets(targets: TargetsFile | str | Path, params: list[ParamRa
 
     tf = targets if isinstance(targets, TargetsFile) else load_targets(targets)
     cal = tf.calibration
+    params = [_as_range(p) for p in params or []]
     if params:
         params = check_params(params, cal.scenario)
     else:
