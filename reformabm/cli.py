@@ -312,6 +312,9 @@ def build_parser() -> argparse.ArgumentParser:
     from reformabm.experiments.cli import add_parsers
 
     add_parsers(sub)  # sweep, sensitivity
+    from reformabm.calibration.cli import add_parsers as add_calibration_parsers
+
+    add_calibration_parsers(sub)  # calibrate, ingest
     from reformabm.viz.launch import add_viz_arguments, cmd_viz
 
     vz = sub.add_parser("viz", help="open the browser visualisation (SolaraViz; needs the viz extra)")

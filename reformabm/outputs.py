@@ -65,6 +65,7 @@ def issue_frame(model: ReformModel) -> pd.DataFrame:
         "n_domains": s.n_domains[sl],
         "known_day": _nullable(known, known < 0, "Int32"),
         "deadline_day": _nullable(s.deadline_day[sl], s.deadline_day[sl] < 0, "Int32"),
+        "deadline0_day": _nullable(s.deadline0[sl], s.deadline0[sl] < 0, "Int32"),  # before extensions
         "days_to_close": _nullable(end - known, ~closed, "Int32"),
         "on_time": _bool_nullable(end <= s.deadline_day[sl], ~closed),
         "stage": pd.Categorical.from_codes(stage.astype(np.int32), categories=stage_names),

@@ -25,12 +25,17 @@ def test_shipped_targets_load_with_sources():
             assert lo <= t.value <= hi
 
 
+def _t(metric="closure_rate", value="0.5", tol="0.1", source='"x"'):
+    body = f'[[target]]\nmetric = "{metric}"\nvalue = {value}\ntolerance = {tol}\n'
+    return body + (f"source = {source}\n" if source is not None else "")
+
+
 @pytest.mark.parametrize("body, field", [
-    ('[[target]]\nmetric = "no_such_metric"\nvalue = 0.5\ntolerance = 0.1\nsource = "x"\n', "target[no_such_metric].metric"),
-    ('[[target]]\nmetric = "closure_rate"\nvalue = 0.5\ntolerance = 0.1\nsource = "  "\n', "target[closure_rate].source"),
-    ('[[target]]\nmetric = "closure_rate"\nvalue = 0.5\ntolerance = 0.1\n', "target[closure_rate].source"),
-    ('[[target]]\nmetric = "closure_rate"\nvalue = 1.5\ntolerance = 0.1\nsource = "x"\n', "target[closure_rate]"),
-    ('[[target]]\nmetric = "closure_rate"\nvalue = 0.5\ntolerance = 0\nsource = "x"\n', "target[closure_rate].tolerance"),
+    (_t(metric="no_such_metric"), "target[no_such_metric].metric"),
+    (_t(source='"  "'), "target[closure_rate].source"),
+    (_t(source=None), "target[closure_rate].source"),
+    (_t(value="1.5"), "target[closure_rate]"),
+    (_t(tol="0"), "target[closure_rate].tolerance"),
     (GOOD + '[[param]]\npath = "centre.authority"\nlo = 0.5\nhi = 0.2\n', "param[centre.authority]"),
     (GOOD + '[[param]]\npath = "centre.authority"\nlo = 0.0\nhi = 2.0\n', "centre.authority"),
     (GOOD + '[[param]]\npath = "centre.no_such"\nlo = 0.0\nhi = 1.0\n', "centre.no_such"),
