@@ -116,7 +116,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
     overrides = parse_sets(args.set or [])
     seeds = parse_seeds(args.seeds)
     result = compare(args.scenario, args.reform, seeds=seeds, days=args.days, overrides=overrides,
-                     workers=args.workers)
+                     workers=args.workers, progress=None if not args.quiet else False)
     from reformabm.i18n import msg
 
     table = effects_table(result)
@@ -273,6 +273,7 @@ def build_parser() -> argparse.ArgumentParser:
     cmp_.add_argument("--set", action="append", metavar="PATH=VALUE", help="override a parameter (both arms)")
     cmp_.add_argument("--workers", type=int, default=1, help="parallel processes (default 1)")
     cmp_.add_argument("--out", type=Path, default=None, help="directory for effects.csv/.parquet and a figure")
+    cmp_.add_argument("--quiet", action="store_true", help="no progress bar")
     cmp_.set_defaults(func=cmd_compare)
     rf = sub.add_parser("reforms", help="list the reforms and their parameters")
     rf.set_defaults(func=cmd_reforms)

@@ -7,8 +7,9 @@ with a 95 % confidence interval from Student's t. This is the figure a scholar c
 
 from __future__ import annotations
 
+import contextlib
 import math
-from concurrent.futures import Executor, ProcessPoolExecutor
+from concurrent.futures import Executor, as_completed
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -54,26 +55,32 @@ def run_pair(scenario: str, reforms: list[str], seed: int, days: int | None,
 
 def compare(scenario: str, reforms: list[str], *, seeds: list[int], days: int | None = None,
             overrides: dict[str, Any] | None = None, workers: int = 1,
-            executor: Executor | None = None) -> Comparison:
-    """Run the paired twins for every seed (in parallel with ``workers`` processes or ``executor``)."""
+            executor: Executor | None = None, progress: bool | None = False) -> Comparison:
+    """Run the paired twins for every seed (in parallel with ``workers`` processes or ``executor``).
+
+    ``progress``: show a bar of the pairs done on stderr (None: when stderr is a terminal).
+    """
     from reformabm.model import ReformModel
+    from reformabm.terminal import progress as progress_bar
 
     overrides = overrides or {}
     probe = ReformModel(scenario, rng=seeds[0], days=days, overrides=overrides, reforms=reforms)
     rows: list[dict[str, Any]] = []
-    if executor is None and workers <= 1:
-        for seed in seeds:
-            rows += run_pair(scenario, reforms, seed, days, overrides)
-    else:
-        own = executor is None
-        ex = executor or ProcessPoolExecutor(max_workers=workers)
-        try:
-            futures = [ex.submit(run_pair, scenario, reforms, s, days, overrides) for s in seeds]
-            for f in futures:
-                rows += f.result()
-        finally:
-            if own:
-                ex.shutdown()
+    with progress_bar(len(seeds), show=progress, unit="pair") as bar:
+        if executor is None and workers <= 1:
+            for seed in seeds:
+                rows += run_pair(scenario, reforms, seed, days, overrides)
+                bar.update()
+        else:
+            with contextlib.ExitStack() as stack:
+                if executor is None:
+                    from reformabm.experiments.executors import make_executor
+
+                    executor = stack.enter_context(make_executor("local", workers=workers))
+                futures = [executor.submit(run_pair, scenario, reforms, s, days, overrides) for s in seeds]
+                for f in as_completed(futures):
+                    rows += f.result()
+                    bar.update()
     df = pd.DataFrame(rows).sort_values(["seed", "arm"]).reset_index(drop=True)
     return Comparison(scenario=probe.scenario_name, reforms=list(reforms), days=probe.days, runs=df)
 

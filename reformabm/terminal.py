@@ -16,7 +16,7 @@ from typing import Any
 
 from reformabm.i18n import label, msg
 
-__all__ = ["display_width", "pad", "table", "SUMMARY_ROWS", "summary_lines", "reform_lines"]
+__all__ = ["display_width", "pad", "table", "SUMMARY_ROWS", "summary_lines", "reform_lines", "progress"]
 
 
 def display_width(text: str) -> int:
@@ -141,3 +141,19 @@ def summary_lines(summary: dict[str, Any], wall: float, lang: str = "en",
     head = msg("run.head", lang, scenario=summary["scenario"], seed=summary["seed"], days=summary["days"],
                population=int(summary["population"]), wall=wall)
     return [head, *table(summary_rows(summary, lang), "<><"), *reform_lines(reforms, lang)]
+
+
+def progress(total: int, *, show: bool | None = None, unit: str = "run", desc: str | None = None) -> Any:
+    """A progress bar on stderr (done / total, failed, rate, ETA), or a do-nothing stand-in.
+
+    ``show`` None: only when stderr is a terminal. The bar has ``update(n)`` and
+    ``set_postfix(failed=...)``; close it with ``close()`` or use it as a context manager.
+    """
+    import sys
+
+    from tqdm import tqdm
+
+    if show is None:
+        show = sys.stderr.isatty()
+    return tqdm(total=total, unit=unit, desc=desc, file=sys.stderr, dynamic_ncols=True, smoothing=0.1,
+                disable=not show)

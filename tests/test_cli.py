@@ -298,3 +298,27 @@ def main_exit(argv: list[str]) -> int:
         return main(argv)
     except SystemExit as exc:
         return int(exc.code)
+
+
+def test_ctrl_c_stops_a_parallel_compare_with_exit_130_and_no_workers_left(tmp_path):
+    import signal
+    import time
+
+    proc = subprocess.Popen([str(REFORMABM), "compare", "teaching", "--reform", "platform@30", "--seeds", "1..400",
+                             "--workers", "2", "--days", "120"], cwd=tmp_path, start_new_session=True,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    time.sleep(5)  # the pool is up and runs are in flight
+    os.killpg(proc.pid, signal.SIGINT)  # what Ctrl-C in a terminal does: the whole process group
+    try:
+        _, err = proc.communicate(timeout=30)  # a hang guard, not a timing assertion
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+    assert proc.returncode == 130, err
+    assert "interrupted" in err
+    for _ in range(40):  # multiprocessing's forkserver and resource tracker exit once they see the driver gone
+        left = subprocess.run(["pgrep", "-g", str(proc.pid)], capture_output=True, text=True).stdout.split()
+        if not left:
+            break
+        time.sleep(0.5)
+    assert left == [], f"processes left behind: {left}"

@@ -34,7 +34,9 @@ def cmd_sweep(args: argparse.Namespace) -> int:
         return 0
     opts = SweepOptions(chunk_size=args.chunk_size or 0, retry_failed=args.retry_failed,
                         progress=not args.quiet and sys.stderr.isatty())
-    text = Path(args.file).read_text(encoding="utf-8")
+    from reformabm.experiments.design import sweep_path
+
+    text = sweep_path(args.file).read_text(encoding="utf-8")
     try:
         with make_executor(args.backend, workers=None if args.scheduler else workers,
                            scheduler=args.scheduler) as ex:

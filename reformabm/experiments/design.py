@@ -614,6 +614,18 @@ def salib_problem(sweep: Sweep, *, unit: bool = False) -> dict[str, Any]:
 # ---- loading and validation --------------------------------------------------------------------
 
 
+def sweep_path(path: str | Path) -> Path:
+    """The file of a sweep: ``path`` itself, or the shipped sweep of that name (``teaching_sweep``)."""
+    p = Path(path)
+    if not p.is_file() and p.suffix == "" and len(p.parts) == 1:
+        from reformabm.resources import shipped
+
+        cand = shipped("models", "sweeps", f"{p.name}.toml")
+        if cand.is_file():
+            return cand
+    return p
+
+
 def load_sweep(path: str | Path) -> Sweep:
     """Read and validate a sweep file (a path, or the name of a shipped one: ``teaching_sweep``).
 
@@ -623,13 +635,7 @@ def load_sweep(path: str | Path) -> Sweep:
         When the file cannot be read, is not TOML, or a field is wrong; the message names the
         field (``levers."centre.authority".range``), the value and what was expected.
     """
-    p = Path(path)
-    if not p.is_file() and p.suffix == "" and len(p.parts) == 1:  # a shipped sweep by name
-        from reformabm.resources import shipped
-
-        cand = shipped("models", "sweeps", f"{p.name}.toml")
-        if cand.is_file():
-            p = cand
+    p = sweep_path(path)
     data = read_toml(p, "sweep", SweepError)
     return parse_sweep(data, source=f"sweep file '{p}'", base_dir=p.resolve().parent)
 

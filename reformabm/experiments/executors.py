@@ -26,7 +26,7 @@ from typing import Any
 
 from reformabm.experiments.design import SweepError
 
-__all__ = ["BACKENDS", "SequentialExecutor", "make_executor", "default_workers", "executor_workers"]
+__all__ = ["BACKENDS", "SequentialExecutor", "make_executor", "default_workers", "executor_workers", "terminate_pool"]
 
 BACKENDS = ("local", "dask", "sequential")
 
@@ -75,6 +75,29 @@ def _mp_context() -> Any:
     ctx = multiprocessing.get_context("forkserver")
     ctx.set_forkserver_preload(["reformabm.experiments.runner"])
     return ctx
+
+
+def _worker_init(driver: int) -> None:
+    """Worker initializer: leave Ctrl-C to the driver (which stops the pool), exit with the driver."""
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    _exit_with_driver(driver)
+
+
+def terminate_pool(ex: ProcessPoolExecutor, timeout: float = 2.0) -> None:
+    """Stop a process pool at once: cancel what waits, terminate the workers (their runs are lost).
+
+    Used on Ctrl-C so that a command stops within a second or two instead of after the runs in
+    flight; whatever was stored stays consistent (a sweep stores whole chunks, in the driver).
+    """
+    procs = list((getattr(ex, "_processes", None) or {}).values())
+    ex.shutdown(wait=False, cancel_futures=True)
+    for p in procs:
+        if p.is_alive():
+            p.terminate()
+    for p in procs:
+        p.join(timeout)
 
 
 def _exit_with_driver(driver: int, interval: float = 1.0) -> None:
@@ -130,9 +153,12 @@ def make_executor(backend: str = "local", workers: int | None = None,
         yield SequentialExecutor()
     elif backend == "local":
         ex = ProcessPoolExecutor(max_workers=n, mp_context=_mp_context(),
-                                 initializer=_exit_with_driver, initargs=(os.getpid(),))
+                                 initializer=_worker_init, initargs=(os.getpid(),))
         try:
             yield ex
+        except BaseException:  # Ctrl-C or an error: stop the workers now, not after their chunks
+            terminate_pool(ex)
+            raise
         finally:
             ex.shutdown(wait=True, cancel_futures=True)
     else:
