@@ -162,6 +162,9 @@ class Metrics:
         self._closed_today = self._on_time_today = self._held_today = 0
         self._dept_closed_today = 0
         self.window = 30
+        # daily entries recorded before the last structural reform (org-graph change): the
+        # windows of endogenous rules count only the days after it (issue 17)
+        self.structure_mark = 0
 
     # ---- updates ----------------------------------------------------------------------------
     def on_closed(self, model: ReformModel, ids: np.ndarray) -> None:
@@ -358,8 +361,19 @@ class Metrics:
         g_outcome = math.log(o1 / o0)
         return float(g_rules - min(g_rules, max(0.0, g_outcome)))
 
+    def days_since_structure(self) -> int:
+        """Recorded days since the last structural reform (all recorded days if none)."""
+        return len(self.daily_util) - self.structure_mark
+
     def recent_utilisation(self, kind_code: int, days: int) -> float | None:
-        """Mean daily utilisation of a unit kind over the last ``days`` days (None if unknown)."""
+        """Mean daily utilisation of a unit kind over the last ``days`` days (None if unknown).
+
+        None as well until ``days`` days have been recorded since the last structural reform:
+        a window that reached back into the old organisation would judge the new one by the old
+        one's load (a rule firing days after a flattening on pre-reform days).
+        """
+        if self.days_since_structure() < days:
+            return None
         vals = [u[kind_code] for u in self.daily_util[-days:] if not np.isnan(u[kind_code])]
         return float(np.mean(vals)) if vals else None
 
@@ -367,8 +381,11 @@ class Metrics:
         """On-time rate of the last ``days`` days as a review sees it (None if nothing to judge).
 
         Closures of the period by their original deadline, over those closures plus the issues
-        open and already late now (so a backlog cannot flatter the review).
+        open and already late now (so a backlog cannot flatter the review). None until ``days``
+        days have been recorded since the last structural reform (see ``recent_utilisation``).
         """
+        if self.days_since_structure() < days:
+            return None
         judged = sum(self.daily_closed[-days:]) + (self.daily_open_late[-1] if self.daily_open_late else 0)
         return sum(self.daily_on_time[-days:]) / judged if judged else None
 

@@ -104,6 +104,7 @@ class ReformModel(mesa.Model):
         self.events = EventLog(enabled=self.spec.process.record_history)
         self._arrival_counter = 0
         self.reforms_applied: list[dict[str, Any]] = []
+        self.last_structural_day: int | None = None  # day of the last org-graph change (reform)
 
         self.org: nx.DiGraph = build_org_graph(self.spec, self.rng)
         self._create_unit_agents()
@@ -292,11 +293,16 @@ class ReformModel(mesa.Model):
 
         Agents are created for new units and removed with their units, routing tables are
         re-derived, and every open issue held by a removed unit is handed over to its
-        successor (never lost).
+        successor (never lost). A change of units or relations (not of attributes only) is a
+        *structural* reform: it sets ``last_structural_day``, from which the windows of
+        endogenous rules count (``Metrics.days_since_structure``).
         """
         old = self.org
         removed = [u for u in old.nodes if u not in g]
         added = [u for u in g.nodes if u not in old]
+        if removed or added or old.number_of_edges() != g.number_of_edges() or set(old.edges) != set(g.edges):
+            self.last_structural_day = self.day
+            self.metrics.structure_mark = len(self.metrics.daily_util)
         for u in removed:
             old.nodes[u]["agent"].remove()
         for u in g.nodes:

@@ -25,7 +25,7 @@ SMALL: dict[str, str] = {
     "03_five_level_platform": "DAYS = 40\nSEEDS = [1, 2]",
     "04_abolishing_the_township": "DAYS = 70\nREFORM_DAY = 35\nSEEDS = [1, 2]",
     "05_involution_trap": (
-        "DAYS = 100\nSEEDS = [1, 2]\nTARGETS = [0.85, 0.9]\nOVERHEADS = [0.005, 0.01]"
+        "DAYS = 100\nSEEDS = [1, 2]\nTARGETS = [0.9, 0.96]\nOVERHEADS = [0.005, 0.01]"
     ),
     # the sweep file's reforms apply on day 90, so its runs need more days
     "06_sweeps_and_sensitivity": "TRAJECTORIES = 2\nDAYS = 95\nSOBOL_N = 4",

@@ -580,21 +580,45 @@ def salib_problem(sweep: Sweep, *, unit: bool = False) -> dict[str, Any]:
     sweep : Sweep
     unit : bool
         If True, every lever on ``[0, 1]`` (how reformabm samples and analyses: a categorical
-        lever's cells and a distribution's quantiles are unit coordinates). If False, the
-        levers' own bounds: a range's ends, a parameter's declared bounds for a distribution
-        (``dists`` names SALib's distribution), ``[0, n]`` for ``n`` categories.
+        lever's cells and a distribution's quantiles are unit coordinates). If False, each lever
+        in SALib's own parameterisation, so that SALib's samplers (``SALib.sample.*`` with this
+        problem) draw from the declared distributions: a range's ends (``unif``), ``[0, n]`` for
+        ``n`` categories (``unif``; cell ``floor(x)``), and per distribution the ``bounds`` SALib
+        reads for its ``dists`` name (``SALib.util.scale_samples``):
+
+        ============  ==========  ====================================================
+        declared      SALib       ``bounds`` entry
+        ============  ==========  ====================================================
+        uniform       unif        ``[lower, upper]``
+        loguniform    logunif     ``[lower, upper]``
+        normal        norm        ``[mean, sd]``
+        truncnorm     truncnorm   ``[lower, upper, mean, sd]``
+        lognormal     lognorm     ``[mean, sigma]`` of the logarithm
+        triangular    triang      ``[lower, upper, (mode - lower) / (upper - lower)]``
+        ============  ==========  ====================================================
+
+        SALib does not cut the tails of the unbounded ``normal`` and ``lognormal`` as
+        reformabm's own sampling does (quantiles 0.005 and 0.995), nor round integer levers.
 
     Returns
     -------
     dict
         ``num_vars``, ``names``, ``bounds`` (and ``dists`` when not unit).
+
+    Examples
+    --------
+    >>> from reformabm.experiments.design import parse_sweep
+    >>> sw = parse_sweep({"sweep": {"scenario": "teaching"}, "design": {"kind": "lhs", "size": 4},
+    ...     "levers": {"centre.authority": {"distribution": {"name": "triangular", "lower": 0.2,
+    ...                                                      "mode": 0.3, "upper": 0.7}}}})
+    >>> p = salib_problem(sw)
+    >>> p["dists"], [round(v, 3) for v in p["bounds"][0]]
+    (['triang'], [0.2, 0.7, 0.2])
     """
     names = sweep.lever_names
     if unit:
         return {"num_vars": len(names), "names": names, "bounds": [[0.0, 1.0]] * len(names)}
     bounds, dists = [], []
-    salib_name = {"uniform": "unif", "normal": "norm", "lognormal": "lognorm",
-                  "truncnorm": "truncnorm", "triangular": "triang", "loguniform": "unif"}
     for lv in sweep.levers:
         if lv.categorical:
             bounds.append([0.0, float(len(lv.categories))])
@@ -603,12 +627,28 @@ def salib_problem(sweep: Sweep, *, unit: bool = False) -> dict[str, Any]:
             bounds.append([float(lv.low), float(lv.high)])  # type: ignore[arg-type]
             dists.append("unif")
         else:
-            d = lv.distribution
-            assert d is not None
-            lo, hi = lv.from_unit(np.array([0.0, 1.0]))
-            bounds.append([float(lo), float(hi)])
-            dists.append(salib_name[d.name])
+            assert lv.distribution is not None
+            dist, b = _salib_distribution(lv.distribution)
+            bounds.append(b)
+            dists.append(dist)
     return {"num_vars": len(names), "names": names, "bounds": bounds, "dists": dists}
+
+
+def _salib_distribution(d: DistributionTable) -> tuple[str, list[float]]:
+    """SALib's name and ``bounds`` entry of a declared distribution (see ``salib_problem``)."""
+    f = float
+    if d.name == "uniform":
+        return "unif", [f(d.lower), f(d.upper)]  # type: ignore[arg-type]
+    if d.name == "loguniform":
+        return "logunif", [f(d.lower), f(d.upper)]  # type: ignore[arg-type]
+    if d.name == "normal":
+        return "norm", [f(d.mean), f(d.sd)]  # type: ignore[arg-type]
+    if d.name == "truncnorm":
+        return "truncnorm", [f(d.lower), f(d.upper), f(d.mean), f(d.sd)]  # type: ignore[arg-type]
+    if d.name == "lognormal":
+        return "lognorm", [f(d.mean), f(d.sigma)]  # type: ignore[arg-type]
+    lo, hi = f(d.lower), f(d.upper)  # type: ignore[arg-type]
+    return "triang", [lo, hi, (f(d.mode) - lo) / (hi - lo)]  # type: ignore[arg-type]
 
 
 # ---- loading and validation --------------------------------------------------------------------
