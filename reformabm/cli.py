@@ -82,13 +82,17 @@ def cmd_run(args: argparse.Namespace) -> int:
     wall = time.perf_counter() - t0
     summary = model.summary()
     if args.out:
-        write_run(model, args.out)
+        write_run(model, args.out, history=not args.no_events, graphml=not args.no_graphml)
     if not args.quiet:
         from reformabm.i18n import msg
 
         print_summary(summary, wall, lang=args.lang, reforms=model.reforms_applied)
         if args.out:
-            print(msg("run.written", args.lang, out=args.out))
+            files = ["summary.json", "timeseries.parquet", "issues.parquet"]
+            files += [] if args.no_events or not model.events.enabled else ["events.parquet"]
+            files += [] if args.no_graphml else ["org_graph.graphml"]
+            sep = "、" if args.lang == "zh" else ", "
+            print(msg("run.written", args.lang, out=args.out, files=sep.join(files)))
     return 0
 
 
@@ -262,6 +266,8 @@ def build_parser() -> argparse.ArgumentParser:
                      help="override a scenario parameter, e.g. --set centre.authority=0.8 (repeatable)")
     run.add_argument("--reform", action="append", metavar="NAME[:K=V,...]@DAY",
                      help="schedule a reform, e.g. --reform remove_layer:layer=township@180 (repeatable)")
+    run.add_argument("--no-events", action="store_true", help="do not write events.parquet (each issue's history)")
+    run.add_argument("--no-graphml", action="store_true", help="do not write org_graph.graphml")
     run.add_argument("--quiet", action="store_true", help="print nothing")
     run.set_defaults(func=cmd_run)
     cmp_ = sub.add_parser("compare", help="paired with/without-reform runs on common random numbers")

@@ -234,10 +234,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "run.head": ("reformabm run: scenario {scenario}, seed {seed}, {days} days, population {population:,} "
                  "({wall:.2f} s)",
                  "reformabm run：情景 {scenario}，随机种子 {seed}，{days} 天，人口 {population:,}（{wall:.2f} 秒）"),
-    "run.written": ("outputs written to {out}/ (summary.json, timeseries.parquet, issues.parquet, events.parquet, "
-                    "org_graph.graphml)",
-                    "结果已写入 {out}/（summary.json、timeseries.parquet、issues.parquet、events.parquet、"
-                    "org_graph.graphml）"),
+    "run.written": ("outputs written to {out}/ ({files})", "结果已写入 {out}/（{files}）"),
     "run.reforms": ("reforms applied:", "已实施的改革："),
     "run.no_reforms": ("reforms applied: none", "已实施的改革：无"),
     "run.reform_row": ("day {day}: {name}", "第 {day} 天：{name}"),

@@ -8,6 +8,7 @@ append-only columnar log.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from enum import IntEnum
 
 import numpy as np
@@ -186,15 +187,32 @@ class EventLog:
 
     def frame(self) -> pd.DataFrame:
         """All events as a DataFrame ``issue_id, day, event, unit`` in the order they happened."""
-        if not self._chunks:
-            return pd.DataFrame({"issue_id": np.zeros(0, np.int32), "day": np.zeros(0, np.int32),
-                                 "event": pd.Categorical([], categories=[e.name.lower() for e in EventKind]),
-                                 "unit": np.zeros(0, np.int32)})
-        ids = np.concatenate([c[0] for c in self._chunks])
-        day = np.concatenate([np.full(len(c[0]), c[1], np.int32) for c in self._chunks])
-        kind = np.concatenate([np.full(len(c[0]), c[2], np.int8) for c in self._chunks])
-        unit = np.concatenate([c[3] for c in self._chunks])
+        return self._frame(self._chunks)
+
+    def frames(self, rows: int) -> Iterator[pd.DataFrame]:
+        """The events of :meth:`frame` in consecutive pieces of about ``rows`` rows (at least one piece)."""
+        piece: list[tuple[np.ndarray, int, int, np.ndarray]] = []
+        k = 0
+        for c in self._chunks:
+            piece.append(c)
+            k += len(c[0])
+            if k >= rows:
+                yield self._frame(piece)
+                piece, k = [], 0
+        if piece or not self._chunks:
+            yield self._frame(piece)
+
+    @staticmethod
+    def _frame(chunks: list[tuple[np.ndarray, int, int, np.ndarray]]) -> pd.DataFrame:
         names = [e.name.lower() for e in EventKind]
+        if not chunks:
+            return pd.DataFrame({"issue_id": np.zeros(0, np.int32), "day": np.zeros(0, np.int32),
+                                 "event": pd.Categorical([], categories=names),
+                                 "unit": np.zeros(0, np.int32)})
+        ids = np.concatenate([c[0] for c in chunks])
+        day = np.concatenate([np.full(len(c[0]), c[1], np.int32) for c in chunks])
+        kind = np.concatenate([np.full(len(c[0]), c[2], np.int8) for c in chunks])
+        unit = np.concatenate([c[3] for c in chunks])
         return pd.DataFrame({
             "issue_id": ids, "day": day,
             "event": pd.Categorical.from_codes(kind, categories=names), "unit": unit,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -20,11 +21,10 @@ if TYPE_CHECKING:
 __all__ = ["issue_frame", "write_run", "json_ready"]
 
 
-def _domain_names(masks: np.ndarray, domains: list[str]) -> pd.Categorical:
-    """Domain bitmasks as categorical names joined by ``+`` (``"housing+safety"``)."""
-    uniq, inv = np.unique(masks, return_inverse=True)
-    labels = ["+".join(d for b, d in enumerate(domains) if (int(m) >> b) & 1) for m in uniq]
-    return pd.Categorical.from_codes(inv.astype(np.int32), categories=labels)
+def _domain_labels(masks: np.ndarray, domains: list[str]) -> tuple[np.ndarray, list[str]]:
+    """The distinct domain bitmasks (sorted) and their names joined by ``+`` (``"housing+safety"``)."""
+    uniq = np.unique(masks)
+    return uniq, ["+".join(d for b, d in enumerate(domains) if (int(m) >> b) & 1) for m in uniq]
 
 
 def _nullable(values: np.ndarray, missing: np.ndarray, dtype: str) -> pd.arrays.IntegerArray:
@@ -32,28 +32,35 @@ def _nullable(values: np.ndarray, missing: np.ndarray, dtype: str) -> pd.arrays.
     return pd.arrays.IntegerArray(np.where(missing, 0, values).astype(dtype.lower()), missing.copy())
 
 
-def issue_frame(model: ReformModel) -> pd.DataFrame:
-    """One row per issue: the model's own issue records (the ``issues.parquet`` columns)."""
+def issue_frame(model: ReformModel, rows: slice | None = None, *,
+                domains: tuple[np.ndarray, list[str]] | None = None) -> pd.DataFrame:
+    """One row per issue: the model's own issue records (the ``issues.parquet`` columns).
+
+    ``rows``: only these issues (a slice of issue ids; default all). ``domains``: the result of
+    ``_domain_labels`` over all issues, so that slices share the ``domains`` categories.
+    """
     s = model.issues
     n = len(s)
-    sl = slice(0, n)
+    sl = slice(*(rows or slice(0, n)).indices(n))
     stage = s.stage[sl]
-    status = np.where(stage == Stage.CLOSED, "closed", np.where(stage == Stage.WITHDRAWN, "withdrawn", "open"))
+    status = np.where(stage == Stage.CLOSED, 0, np.where(stage == Stage.WITHDRAWN, 2, 1)).astype(np.int8)
     end = s.end_day[sl]
     known = s.known_day[sl]
     closed = stage == Stage.CLOSED
     channel_names = [c.name.lower() for c in Channel]
     stage_names = [st.name.lower() for st in Stage]
+    masks = s.domain_mask[sl]
+    uniq, labels = domains if domains is not None else _domain_labels(masks, model.spec.domains)
     df = pd.DataFrame({
-        "issue_id": np.arange(n, dtype=np.int64),
+        "issue_id": np.arange(sl.start, sl.stop, dtype=np.int64),
         "created_day": s.created_day[sl],
         "grid": s.grid[sl],
         "category": pd.Categorical.from_codes(s.category[sl].astype(np.int32),
                                               categories=model.categories.names),
         "required_level": s.level[sl],
-        "domains": _domain_names(s.domain_mask[sl], model.spec.domains),
+        "domains": pd.Categorical.from_codes(np.searchsorted(uniq, masks).astype(np.int32), categories=labels),
         "channel": pd.Categorical.from_codes(s.channel[sl].astype(np.int32), categories=channel_names),
-        "status": pd.Categorical(status, categories=["closed", "open", "withdrawn"]),
+        "status": pd.Categorical.from_codes(status, categories=["closed", "open", "withdrawn"]),
         "end_day": _nullable(end, end < 0, "Int32"),
         "hops": s.hops[sl],
         "bounces": s.bounces[sl],
@@ -95,12 +102,42 @@ def json_ready(obj: Any) -> Any:
     return obj
 
 
-def write_run(model: ReformModel, out: str | Path, *, history: bool = True) -> Path:
+#: rows per Parquet row group when writing issues and events: bounds the memory the writing needs
+ROW_GROUP = 262_144
+
+
+def _write_parquet(frames: Iterable[pd.DataFrame], path: Path) -> None:
+    """Write DataFrames of one schema as the row groups of one Parquet file (pandas metadata kept)."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    writer = None
+    try:
+        for df in frames:
+            table = pa.Table.from_pandas(df, preserve_index=False)
+            if writer is None:
+                writer = pq.ParquetWriter(path, table.schema)
+            writer.write_table(table, row_group_size=ROW_GROUP)
+    finally:
+        if writer is not None:
+            writer.close()
+
+
+def _issue_frames(model: ReformModel) -> Iterator[pd.DataFrame]:
+    n = len(model.issues)
+    domains = _domain_labels(model.issues.domain_mask[:n], model.spec.domains)
+    for start in range(0, max(n, 1), ROW_GROUP):
+        yield issue_frame(model, slice(start, start + ROW_GROUP), domains=domains)
+
+
+def write_run(model: ReformModel, out: str | Path, *, history: bool = True, graphml: bool = True) -> Path:
     """Write the run's outputs to directory ``out`` and return it.
 
     Files: ``summary.json`` (flat run metrics), ``scenario.json`` (the resolved scenario),
     ``timeseries.parquet`` (one row per day), ``issues.parquet`` (one row per issue),
-    ``events.parquet`` (each issue's history, when recorded) and ``org_graph.graphml``.
+    ``events.parquet`` (each issue's history, when recorded and ``history``) and
+    ``org_graph.graphml`` (unless ``graphml`` is False). Issues and events are written in row
+    groups of :data:`ROW_GROUP` rows, so a city's million issues never exist as one DataFrame.
     """
     out = Path(out)
     try:
@@ -110,10 +147,11 @@ def write_run(model: ReformModel, out: str | Path, *, history: bool = True) -> P
         (out / "scenario.json").write_text(json.dumps(model.spec.model_dump(mode="json"), indent=2,
                                                       ensure_ascii=False), encoding="utf-8")
         model.timeseries().to_parquet(out / "timeseries.parquet", index=False)
-        issue_frame(model).to_parquet(out / "issues.parquet", index=False)
+        _write_parquet(_issue_frames(model), out / "issues.parquet")
         if history and model.events.enabled:
-            model.events.frame().to_parquet(out / "events.parquet", index=False)
-        write_graphml(model.org, out / "org_graph.graphml")
+            _write_parquet(model.events.frames(ROW_GROUP), out / "events.parquet")
+        if graphml:
+            write_graphml(model.org, out / "org_graph.graphml")
     except OSError as exc:
         raise OutputError(f"cannot write run outputs to '{out}': {exc}") from None
     return out

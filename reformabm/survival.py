@@ -97,10 +97,12 @@ def km_summary_from_counts(events: np.ndarray, censored: np.ndarray) -> dict[str
     events = np.asarray(events, dtype=float)
     censored = np.asarray(censored, dtype=float)
     total = events + censored
-    if events.sum() == 0:
+    nz = np.flatnonzero(total)
+    if len(nz) == 0 or not events.any():
         return _stats(np.zeros(0), np.zeros(0), 0.0)
+    end = int(nz[-1]) + 1  # the histograms are long (4,000 days) and zero beyond the oldest issue
+    events, total = events[:end], total[:end]
     at_risk = np.cumsum(total[::-1])[::-1]
     t = np.flatnonzero(events)
     surv = np.cumprod(1.0 - events[t] / at_risk[t])
-    t_max = float(np.flatnonzero(total)[-1])
-    return _stats(t, surv, t_max)
+    return _stats(t, surv, float(end - 1))

@@ -154,6 +154,28 @@ def test_run_defaults_to_the_scenarios_seed_and_quiet_prints_nothing(tmp_path, c
     assert summary["days"] == 3
 
 
+def test_run_writes_graphml_and_events_by_default_and_opts_out(tmp_path, capsys):
+    code, stdout, _ = cli(["run", "teaching", "--days", "4", "--out", str(tmp_path / "a")], capsys)
+    assert code == 0
+    assert (tmp_path / "a" / "org_graph.graphml").exists() and (tmp_path / "a" / "events.parquet").exists()
+    assert "org_graph.graphml" in stdout
+    code, stdout, _ = cli(["run", "teaching", "--days", "4", "--out", str(tmp_path / "b"), "--no-events",
+                           "--no-graphml"], capsys)
+    assert code == 0
+    assert not (tmp_path / "b" / "org_graph.graphml").exists() and not (tmp_path / "b" / "events.parquet").exists()
+    assert "org_graph.graphml" not in stdout and "events.parquet" not in stdout
+    a, b = (pd.read_parquet(tmp_path / d / "issues.parquet") for d in "ab")
+    assert a.equals(b)
+
+
+def test_help_is_light():
+    # reformabm --help does not import the model's heavy dependencies
+    code = ("import sys, reformabm.cli as c; c.build_parser(); "
+            "print(sorted({'mesa', 'pandas', 'scipy'} & set(sys.modules)))")
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert proc.stdout.strip() == "[]"
+
+
 def test_set_overrides_reach_the_run(tmp_path, capsys, tiny_path):
     code, _, err = cli(["run", str(tiny_path), "--days", "5", "--quiet", "--out", str(tmp_path),
                         "--set", "centre.authority=0.9", "--set", "levels[township].staff=2.5",

@@ -388,3 +388,21 @@ def test_centre_betweenness_star_and_top_centre():
 
 def test_centre_betweenness_without_centre_is_nan():
     assert math.isnan(centre_betweenness(_g([(0, {"kind": "county"})], [])))
+
+
+def test_graphml_writer_writes_networkx_bytes(tmp_path):
+    # the one-pass GraphML writer writes exactly what networkx's writer writes
+    from reformabm import ReformModel
+
+    odd = nx.DiGraph(id="x&y", a=1.5)
+    odd.add_node("a<b", s='q"uo\nte & <x>', f=np.float64(2.5), b=True, i=3, agent=object())
+    odd.add_node(2)
+    odd.add_edge("a<b", 2)
+    odd.add_edge(2, 3, w=1)
+    reformed = ReformModel("teaching", rng=1, days=3, reforms=["remove_layer:layer=township@2"]).run().org
+    for g in (reformed, odd, nx.DiGraph()):
+        write_graphml(g, tmp_path / "ours.graphml")
+        nx.write_graphml(exportable(g), tmp_path / "nx.graphml")
+        assert (tmp_path / "ours.graphml").read_bytes() == (tmp_path / "nx.graphml").read_bytes()
+    back = nx.read_graphml(tmp_path / "ours.graphml")
+    assert back.number_of_nodes() == 0

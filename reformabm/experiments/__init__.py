@@ -12,19 +12,33 @@ with SALib (:mod:`.sensitivity`). See ``docs/sweeps.md``.
 >>> df = load("out/teaching")   # one row per run, with the levers' values    # doctest: +SKIP
 """
 
-from reformabm.experiments.design import (
-    DesignKind,
-    Lever,
-    Sweep,
-    SweepError,
-    load_sweep,
-    parse_sweep,
-    run_seed,
-    salib_problem,
-)
-from reformabm.experiments.executors import SequentialExecutor, make_executor
-from reformabm.experiments.runner import SweepOptions, SweepReport, run_chunk, sweep
-from reformabm.experiments.store import RunStore, load, load_points, load_runs, load_timeseries
+from typing import Any
+
+#: public name -> defining module; imported on first use (PEP 562), so that ``reformabm --help``
+#: does not import pandas and pydantic through the sweep commands' registration
+_LAZY = {
+    **dict.fromkeys(["DesignKind", "Lever", "Sweep", "SweepError", "load_sweep", "parse_sweep", "run_seed",
+                     "salib_problem"], "reformabm.experiments.design"),
+    **dict.fromkeys(["SequentialExecutor", "make_executor"], "reformabm.experiments.executors"),
+    **dict.fromkeys(["SweepOptions", "SweepReport", "run_chunk", "sweep"], "reformabm.experiments.runner"),
+    **dict.fromkeys(["RunStore", "load", "load_points", "load_runs", "load_timeseries"],
+                    "reformabm.experiments.store"),
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        import importlib
+
+        value = getattr(importlib.import_module(_LAZY[name]), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'reformabm.experiments' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_LAZY))
+
 
 __all__ = [
     "DesignKind", "Lever", "Sweep", "SweepError", "load_sweep", "parse_sweep", "run_seed",
