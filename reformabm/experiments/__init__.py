@@ -2,7 +2,8 @@
 
 The experiment is declared apart from the model (a sweep file, :mod:`.design`), runs on any
 ``concurrent.futures.Executor`` (:mod:`.executors`: a local process pool or a Dask cluster)
-in chunks (:mod:`.runner`), into a resumable Parquet store (:mod:`.store`), and is analysed
+in chunks (:mod:`.runner`), whole or in shards for job arrays (:mod:`.shards`), into a
+resumable Parquet store (:mod:`.store`), and is analysed
 with SALib (:mod:`.sensitivity`). See ``docs/sweeps.md``.
 
 >>> from reformabm.experiments import load_sweep, sweep, make_executor, load  # doctest: +SKIP
@@ -24,10 +25,11 @@ from reformabm.experiments.design import (
 )
 from reformabm.experiments.executors import SequentialExecutor, make_executor
 from reformabm.experiments.runner import SweepOptions, SweepReport, run_chunk, sweep
+from reformabm.experiments.shards import Shard, slurm_script
 from reformabm.experiments.store import RunStore, load, load_points, load_runs, load_timeseries
 
 __all__ = [
     "DesignKind", "Lever", "Sweep", "SweepError", "load_sweep", "parse_sweep", "run_seed",
     "salib_problem", "SequentialExecutor", "make_executor", "SweepOptions", "SweepReport",
-    "run_chunk", "sweep", "RunStore", "load", "load_points", "load_runs", "load_timeseries",
+    "run_chunk", "sweep", "Shard", "slurm_script", "RunStore", "load", "load_points", "load_runs", "load_timeseries",
 ]
