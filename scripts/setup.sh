@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # Create .venv/ with a Python >= 3.12 and install reformabm with the given extras.
-# Usage: scripts/setup.sh [EXTRAS]    (default extras: dev,viz,dask,sa,notebooks,calibration)
+# Usage: scripts/setup.sh [EXTRAS]    (default extras: dev,viz,dask,sa,discovery,notebooks,calibration)
 # Re-running is cheap: nothing is reinstalled unless pyproject.toml changed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-extras="${1:-dev,viz,dask,sa,notebooks,calibration}"
+extras="${1:-dev,viz,dask,sa,discovery,notebooks,calibration}"
 if [ ! -x .venv/bin/python ] || ! .venv/bin/python -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null; then
   py=$(scripts/find-python.sh) || exit 1
   echo "setup: creating .venv with $py ($("$py" -V 2>&1))"

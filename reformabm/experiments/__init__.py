@@ -2,7 +2,8 @@
 
 The experiment is declared apart from the model (a sweep file, :mod:`.design`), runs on any
 ``concurrent.futures.Executor`` (:mod:`.executors`: a local process pool or a Dask cluster)
-in chunks (:mod:`.runner`), into a resumable Parquet store (:mod:`.store`), and is analysed
+in chunks (:mod:`.runner`), whole or in shards for job arrays (:mod:`.shards`), into a
+resumable Parquet store (:mod:`.store`), and is analysed
 with SALib (:mod:`.sensitivity`). See ``docs/sweeps.md``.
 
 >>> from reformabm.experiments import load_sweep, sweep, make_executor, load  # doctest: +SKIP
@@ -21,6 +22,7 @@ _LAZY = {
                      "salib_problem"], "reformabm.experiments.design"),
     **dict.fromkeys(["SequentialExecutor", "make_executor"], "reformabm.experiments.executors"),
     **dict.fromkeys(["SweepOptions", "SweepReport", "run_chunk", "sweep"], "reformabm.experiments.runner"),
+    **dict.fromkeys(["Shard", "slurm_script"], "reformabm.experiments.shards"),
     **dict.fromkeys(["RunStore", "load", "load_points", "load_runs", "load_timeseries"],
                     "reformabm.experiments.store"),
 }
@@ -43,5 +45,5 @@ def __dir__() -> list[str]:
 __all__ = [
     "DesignKind", "Lever", "Sweep", "SweepError", "load_sweep", "parse_sweep", "run_seed",
     "salib_problem", "SequentialExecutor", "make_executor", "SweepOptions", "SweepReport",
-    "run_chunk", "sweep", "RunStore", "load", "load_points", "load_runs", "load_timeseries",
+    "run_chunk", "sweep", "Shard", "slurm_script", "RunStore", "load", "load_points", "load_runs", "load_timeseries",
 ]

@@ -20,20 +20,28 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     from reformabm.experiments.design import SweepError, load_sweep
     from reformabm.experiments.executors import default_workers, make_executor
     from reformabm.experiments.runner import SweepOptions, sweep
+    from reformabm.experiments.shards import Shard
 
+    shard = Shard.parse(args.shard) if args.shard is not None else None
+    if shard is not None and args.slurm is not None:
+        raise SweepError("--shard and --slurm: give one (--slurm writes the script whose array "
+                         "tasks run --shard 1/N .. N/N)")
     design = load_sweep(args.file)
     if args.chunk_size is not None and args.chunk_size < 1:
         raise SweepError(f"--chunk-size {args.chunk_size}: expected at least 1")
+    say = (lambda *a: None) if args.quiet else (lambda *a: print(*a, flush=True))
+    if args.slurm is not None:
+        return _write_slurm(args, design, say)
     workers = args.workers or (1 if args.backend == "sequential" else default_workers())
     where = f"scheduler {args.scheduler}" if args.scheduler else f"{workers} worker(s)"
-    say = (lambda *a: None) if args.quiet else (lambda *a: print(*a, flush=True))
+    part = f"; shard {shard}: {len(shard.runs(design.n_runs))} of its runs" if shard else ""
     say(f"sweep {design.name}: {design.kind} design, {design.n_points} points x "
         f"{design.replications} replication(s) = {design.n_runs} runs of {design.days} days on "
-        f"scenario '{design.scenario.scenario.name}'; {args.backend} backend, {where}")
+        f"scenario '{design.scenario.scenario.name}'{part}; {args.backend} backend, {where}")
     if args.dry_run:
         return 0
     opts = SweepOptions(chunk_size=args.chunk_size or 0, retry_failed=args.retry_failed,
-                        progress=not args.quiet and sys.stderr.isatty())
+                        progress=not args.quiet and sys.stderr.isatty(), shard=shard)
     from reformabm.experiments.design import sweep_path
 
     text = sweep_path(args.file).read_text(encoding="utf-8")
@@ -45,13 +53,39 @@ def cmd_sweep(args: argparse.Namespace) -> int:
         print(f"reformabm: interrupted; finished chunks are stored in {args.out}/; run the same "
               "command again to resume", file=sys.stderr)
         return 130
-    say(f"{report.stored} of {report.total} runs stored in {args.out}/ "
+    whose = f"shard {shard}'s " if shard else ""
+    say(f"{report.stored} of {whose}{report.total} runs stored in {args.out}/ "
         f"({report.already} before, {report.done_now} now in {report.wall_time:.1f} s); "
         f"{report.failed_total} failed")
     if report.failed_total:
         say("  failed runs keep status 'failed' and their error in the runs table; rerun them "
             "with --retry-failed")
     say(f"  load them with: reformabm.experiments.load('{args.out}')")
+    return 0
+
+
+def _write_slurm(args: argparse.Namespace, design: Any, say: Any) -> int:
+    """``--slurm N``: create the store (so array tasks start on it) and write its array script."""
+    from reformabm.experiments.design import SweepError, sweep_path
+    from reformabm.experiments.shards import slurm_script
+    from reformabm.experiments.store import RunStore
+
+    if args.slurm < 1:
+        raise SweepError(f"--slurm {args.slurm}: expected at least 1 array task")
+    if args.workers is not None and args.workers < 1:
+        raise SweepError(f"--workers {args.workers}: expected at least 1")
+    text = sweep_path(args.file).read_text(encoding="utf-8")
+    RunStore.open(args.out, design, sweep_text=text).close()
+    (args.out / "slurm").mkdir(exist_ok=True)
+    script = slurm_script(args.file, args.out, args.slurm, name=design.name,
+                          cpus=args.workers or 1)
+    path = args.out / "slurm.sh"
+    path.write_text(script, encoding="utf-8")
+    path.chmod(0o755)
+    per = -(-design.n_runs // args.slurm)
+    say(f"sweep {design.name}: {design.n_runs} runs in {args.slurm} shards of at most {per}; "
+        f"store created in {args.out}/")
+    say(f"written {path}: edit its #SBATCH lines (partition, account, time), then: sbatch {path}")
     return 0
 
 
@@ -88,6 +122,12 @@ def add_parsers(sub: Any) -> None:
     sw.add_argument("--chunk-size", type=int, default=None,
                     help="runs per task (default: from the sweep size and workers)")
     sw.add_argument("--retry-failed", action="store_true", help="rerun the runs stored as failed")
+    sw.add_argument("--shard", metavar="I/N", default=None,
+                    help="run only the I-th of N disjoint parts of the design (I in 1..N), next "
+                         "to the other shards writing into the same --out (job arrays)")
+    sw.add_argument("--slurm", metavar="N", type=int, default=None,
+                    help="create the store and write DIR/slurm.sh, a SLURM job array of N "
+                         "shards (--workers sets each task's cpus), instead of running")
     sw.add_argument("--dry-run", action="store_true",
                     help="validate the sweep file and print the design's size only")
     sw.add_argument("--quiet", action="store_true", help="print nothing but errors")

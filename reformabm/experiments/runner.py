@@ -27,6 +27,7 @@ import pandas as pd
 
 from reformabm.experiments.design import Sweep, SweepError, run_seed
 from reformabm.experiments.executors import SequentialExecutor, executor_workers
+from reformabm.experiments.shards import Shard
 from reformabm.experiments.store import RunStore
 from reformabm.scenario import Scenario
 
@@ -159,6 +160,9 @@ class SweepOptions:
         Called as ``on_chunk(report)`` after each chunk is stored (e.g. a custom progress view).
     run_fn : callable, optional
         Replacement for :func:`run_one` (module-level, picklable), e.g. a test's failing run.
+    shard : Shard, optional
+        Run only this shard's runs (:class:`~reformabm.experiments.shards.Shard`), next to the
+        other shards writing into the same store.
     """
 
     chunk_size: int = 0
@@ -167,11 +171,12 @@ class SweepOptions:
     progress: bool = False
     on_chunk: Callable[[SweepReport], None] | None = None
     run_fn: Callable[..., Any] | None = None
+    shard: Shard | None = None
 
 
 @dataclass
 class SweepReport:
-    """Counts of a sweep session."""
+    """Counts of a sweep session (of a shard's runs only, for a shard)."""
 
     out: Path
     total: int
@@ -183,6 +188,7 @@ class SweepReport:
     chunks: int = 0
     wall_time: float = 0.0
     parts: list[str] = field(default_factory=list)
+    shard: str | None = None
 
     @property
     def stored(self) -> int:
@@ -227,7 +233,7 @@ def sweep(design: Sweep, out: str | Path, executor: Executor | None = None,
     opts = options or SweepOptions()
     executor = executor or SequentialExecutor()
     t0 = time.perf_counter()
-    store = RunStore.open(out, design, sweep_text=sweep_text)
+    store = RunStore.open(out, design, sweep_text=sweep_text, shard=opts.shard)
     try:
         return _run(design, store, executor, opts, t0)
     finally:
@@ -237,17 +243,21 @@ def sweep(design: Sweep, out: str | Path, executor: Executor | None = None,
 def _run(design: Sweep, store: RunStore, executor: Executor, opts: SweepOptions,
          t0: float) -> SweepReport:
     R = design.replications
-    total = design.n_runs
+    mine = opts.shard.runs(design.n_runs) if opts.shard else range(design.n_runs)
+    total = len(mine)
     status = store.status()
+    if opts.shard is not None:
+        status = status[status["run_id"].map(opts.shard.owns).astype(bool)]
     done = set(status["run_id"].tolist())
     failed = status[status["status"] == "failed"]
     attempts = dict(zip(status["run_id"], status["attempt"], strict=True))
-    todo = [i for i in range(total) if i not in done]
+    todo = [i for i in mine if i not in done]
     if opts.retry_failed:
         todo = sorted(todo + failed["run_id"].astype(int).tolist())
     redo = len(failed) if opts.retry_failed else 0
     report = SweepReport(out=store.out, total=total, already=len(done) - redo, todo=len(todo),
-                         failed_total=len(failed) - redo)
+                         failed_total=len(failed) - redo,
+                         shard=str(opts.shard) if opts.shard else None)
     workers = executor_workers(executor)
     auto = max(1, min(50, math.ceil(len(todo) / (8 * workers))))
     size = opts.chunk_size or design.spec.sweep.chunk_size or auto
