@@ -140,7 +140,9 @@ NB01 = [
         | metric | 中文 | meaning |
         |---|---|---|
         | `closure_rate` | 办结率 | issues closed / issues created |
-        | `on_time_rate` | 按时办结率 | closed within the deadline of their level, 1/3/5/7/10 days for levels 1–5 (Kaifeng's "135710", 002-14) |
+        | `on_time_rate` | 按时办结率 | closed within the original deadline of their level, 1/3/5/7/10 days for levels 1–5 (Kaifeng's "135710", 002-14), over all issues whose deadline has passed: an issue still open past its deadline counts as late |
+        | `on_time_rate_closed_only` | 按时办结率（仅计办结件） | the figure governments report: closed on time (extensions included) / closed; a backlog flatters it |
+        | `days_to_close_mean`, `_p50`, `_p90`, `_p99` | 办结时长 | days from creation to closure, Kaplan–Meier with open issues counted as not closed yet (`_closed_only`: closed issues only) |
         | `coordination_dependence` | 高位协调依赖 | share of department closures that needed the leader to settle a dispute (000-17) |
         | `pushback_rate` | 推诿率 | push-backs per dispatch to a department (000-14, 001-10) |
         | `misdispatch_rate` | 错派率 | wrong dispatches per dispatch (information islands, 000-15) |
@@ -816,16 +818,20 @@ NB05 = [
         (003-03), and warns against innovations that stay formal (流于形式, 伪创新, 003-18).
 
         **In the model** (docs/ODD.md 7.13–7.15). With adaptive rule growth on, the centre reviews
-        the on-time rate every 30 days and adds 3 rules and indicators when it is below the target
-        (`workload.performance_target`; 0.96 in the teaching county, just above the ~0.95 that
-        this working county attains). Each rule costs every unit 0.5 % of its capacity (reporting, indicators, meetings)
+        the on-time rate every 30 days (open issues past their deadline count as late) and adds 3
+        rules and indicators when it is below the target (`workload.performance_target`: 0.96 in
+        the teaching county, just above the ~0.95 it attains). Each rule costs every unit 0.5 % of its capacity (reporting, indicators, meetings)
         and adds assessment pressure. Pressure raises effort (more staff-days, accumulating
-        strain) and the chance of closing a case on paper (形式化办结), which comes back later.
+        strain) and the chance that a unit which would miss a deadline closes the case on paper
+        (形式化办结), which comes back later.
 
-        **Involution index** (内卷化指数): with effort E = staff-days spent (issue work + rule
-        overhead + campaigns + push-down) and outcome O = issues closed and held, both summed over
-        the trailing 30 days, `I(t) = ln(E(t)/E0) − ln(O(t)/O0)` against the reference window of
-        days 31–60. I > 0: effort grew faster than outcomes (**pattern P5**).
+        **Involution index** (内卷化指数; docs/ODD.md 7.16): the growth of the rules' input that
+        bought no improvement of the outcome the rules target. With R the mean rule-overhead share
+        of the trailing 30 days and R0 that of the reference window (days 31–60),
+        `g_R = ln((R + e)/(R0 + e))` (e: one rule's share), and `g_O` the growth of the
+        censoring-aware on-time rate between the same windows, `I = g_R − min(g_R, max(0, g_O))`
+        when rules grew, else 0. I = 0 when the rules do not change, whatever the load; I = g_R
+        when rules grew and on-time did not improve (**pattern P5**).
     """),
     params("""
         # Parameters (the tests run this notebook with smaller values)
@@ -869,8 +875,9 @@ NB05 = [
         ## 2 Effort against outcomes
 
         Each point is a 30-day window of one run: staff-days of effort against issues closed *and
-        held* (closures that did not come back). Involution is the drift upwards — more effort for
-        the same outcomes — rather than to the right.
+        held* (closures that did not come back). Involution shows as the drift upwards — more
+        effort for the same outcomes — rather than to the right. (The index itself looks at the
+        rules' overhead against on-time, so campaigns or a heavier load alone do not move it.)
     """),
     code("""
         def windows(t, w=30):
@@ -923,8 +930,9 @@ NB05 = [
         1. The rule is "add rules when performance disappoints". Why can it not stop by itself once
            the overhead is what lowers performance? What would a stopping rule look like (000-21:
            "return to practical mass work")?
-        2. Effort rises with pressure, and so do closures on paper. Which of the two shows in the
-           index, and which in the comebacks (`reopened`)?
+        2. Effort rises with pressure, and so do closures on paper. Neither enters the index
+           directly: where do they show — in `effort_staff_days`, in the comebacks (`reopened`),
+           in the gap between `on_time_rate` and `on_time_rate_closed_only`?
         3. Is the index's reference window (days 31–60) a fair baseline when rule growth starts on
            day 30? Try `RULES_FROM = 90`.
     """),
