@@ -26,7 +26,8 @@ metrics cost O(units + histogram), never a scan of all issues. Definitions (see 
   misdispatched returns per dispatch.
 - ``utilisation_<kind>``: staff-days worked on issues / staff-days available for them, by unit
   kind; ``patrol_share``: share of grid teams' gross working time that is left for patrol after
-  rules, pushed-down tasks, campaigns and issue work (the rest of their day).
+  rules, pushed-down tasks, campaigns and issue work (the rest of their day); in the summary
+  its mean over the run's days.
 
 - ``formal_closure_share`` (形式化办结): share of closures that were closures on paper.
 - ``satisfaction`` (满意度, as in a reply survey 回访): mean score of the experiences of the
@@ -130,6 +131,8 @@ class Metrics:
         self.open_created_age = np.zeros(_MAX_DAYS + 1, np.int64)
         self.pressure_sum = 0.0
         self.days_counted = 0
+        self.patrol_sum = 0.0  # grid teams' patrol share, summed over days (run mean in the summary)
+        self.patrol_days_counted = 0
         self.work_by_kind = np.zeros(len(KIND_CODES))
         self.capacity_by_kind = np.zeros(len(KIND_CODES))
         self.today: dict[str, Any] = {}
@@ -235,6 +238,10 @@ class Metrics:
         self._closed_today = self._on_time_today = self._held_today = 0
         grid = t.kind == KIND_CODES[NodeKind.GRID]
         gross_grid = float(wl.gross[grid].sum())
+        patrol = _nan_div(float(model.patrol_days[grid].sum()), gross_grid)
+        if patrol == patrol:  # not NaN
+            self.patrol_sum += patrol
+            self.patrol_days_counted += 1
         pop = model.resident_population
         created = len(s)
         prev_created, prev_closed, prev_withdrawn = self._prev
@@ -271,7 +278,7 @@ class Metrics:
             "rules": wl.rules,
             "rule_overhead_share": wl.overhead_share,
             "campaign_active": wl.campaign_active(model.day),
-            "patrol_share": _nan_div(float(model.patrol_days[grid].sum()), gross_grid),
+            "patrol_share": patrol,
             "grid_time_lost_share": _nan_div(
                 float((wl.pushdown_days[grid] + wl.campaign_days[grid]).sum()), gross_grid),
             "pressure_mean": pressure_mean,

@@ -449,7 +449,7 @@ class ReformModel(mesa.Model):
             "campaigns": self.workload.campaigns_started,
             "campaign_staff_days": self.workload.campaign_work,
             "grid_time_lost_share": today.get("grid_time_lost_share"),
-            "patrol_share": today.get("patrol_share"),
+            "patrol_share": m.patrol_sum / m.patrol_days_counted if m.patrol_days_counted else None,
             "pressure_mean": m.pressure_sum / m.days_counted if m.days_counted else None,
         })
         for key in ("formal_closure_share", "involution_index", "satisfaction"):

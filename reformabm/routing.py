@@ -140,33 +140,45 @@ def solution_work(model: ReformModel, ids: np.ndarray) -> np.ndarray:
     return np.where(s.formal_planned[ids], model.spec.process.handle_work, model.solve_work(ids))
 
 
-def misses_deadline(model: ReformModel, ids: np.ndarray) -> np.ndarray:
+def misses_deadline(model: ReformModel, ids: np.ndarray, queue: np.ndarray | None = None) -> np.ndarray:
     """Whether the holders of ``ids`` (working on them) would miss their deadlines.
 
-    Each holder looks at its backlog: the staff-days of its waiting work (the issue's own
-    included) at today's capacity, plus the hand-over to the confirming grid worker, against
-    the issue's current deadline. Only issues their holder would solve itself can be late
-    *there*; others (passed on, misdispatched) are False.
+    Each holder looks at its queue (``queue``: the open issues to count, default ``ids``; ``ids``
+    must be among them): the staff-days of the work queued ahead of an issue, in queue order
+    (:meth:`ReformModel.queue_rank`, then arrival), and its own, at today's capacity of the unit
+    whose staff do the work (the township's for stationed cadres), plus the hand-over to the
+    confirming grid worker, against the issue's current deadline. Only issues their holder
+    would solve itself can be late *there*; others (passed on, misdispatched) are False.
     """
+    from reformabm.agents.territorial import capacity_unit, solves_here
+
     s = model.issues
-    out = np.zeros(len(ids), bool)
-    st = s.stage[ids]
+    queue = ids if queue is None else queue
+    st = s.stage[queue]
     at_dept = st == Stage.AT_DEPT
     at_unit = st == Stage.AT_UNIT
-    from reformabm.agents.territorial import solves_here
-
-    solving = np.zeros(len(ids), bool)
-    solving[at_dept] = ~s.misrouted[ids[at_dept]]
-    solving[at_unit] = solves_here(model, ids[at_unit])
-    sel = ids[solving]
-    if len(sel) == 0:
-        return out
-    need = np.where(s.work_left[sel] >= 0, s.work_left[sel], model.solve_work(sel))
-    h = s.holder[sel]
-    backlog = np.bincount(h, weights=need, minlength=model.tables.n)
-    days = np.ceil(backlog[h] / np.maximum(model.capacity[h], 1e-9))
-    out[solving] = model.day + days + model.hop_delay > s.deadline_day[sel]
-    return out
+    solving = np.zeros(len(queue), bool)
+    solving[at_dept] = ~s.misrouted[queue[at_dept]]
+    solving[at_unit] = solves_here(model, queue[at_unit])
+    late = np.zeros(len(queue), bool)
+    sel = queue[solving]
+    if len(sel):
+        need = np.where(s.work_left[sel] >= 0, s.work_left[sel], model.solve_work(sel))
+        unit = capacity_unit(model, sel)
+        order = np.lexsort((s.arrival[sel], model.queue_rank(sel), unit))
+        u, w = unit[order], need[order]
+        cum = np.cumsum(w)
+        start = np.r_[0, np.flatnonzero(u[1:] != u[:-1]) + 1]
+        before = np.repeat(cum[start] - w[start], np.diff(np.r_[start, len(u)]))
+        ahead = np.empty(len(sel))
+        ahead[order] = cum - before
+        days = np.ceil(ahead / np.maximum(model.capacity[unit], 1e-9))
+        late[solving] = model.day + days + model.hop_delay > s.deadline_day[sel]
+    if queue is ids:
+        return late
+    full = np.zeros(len(s), bool)
+    full[queue] = late
+    return full[ids]
 
 
 def tempt_paper_closures(model: ReformModel, ids: np.ndarray) -> None:

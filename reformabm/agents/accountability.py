@@ -93,7 +93,7 @@ def lights_phase(model: ReformModel) -> None:
         cand = ids[yellow & ~s.extended[ids]]
         if a.extension_rule == "complex":
             cand = cand[(s.level[cand] >= 4) | (s.n_domains[cand] >= 2)]
-        cand = cand[misses_deadline(model, cand)]
+        cand = cand[misses_deadline(model, cand, queue=ids)]
         if len(cand):
             cap = s.known_day[cand] + a.extension_cap_days
             new = np.minimum(s.deadline_day[cand] + a.extension_days, cap)
@@ -104,7 +104,7 @@ def lights_phase(model: ReformModel) -> None:
             m.extensions += len(cand)
     # a yellow light that its holder would miss presses it like the red light it will become
     warned = ids[yellow & ~s.supervised[ids]]
-    warned = warned[misses_deadline(model, warned)]
+    warned = warned[misses_deadline(model, warned, queue=ids)]
     model.workload.press(s.holder[warned], a.red_pressure)
     # red light -> supervision bureau
     new_red = ids[red & ~s.supervised[ids]]
