@@ -357,7 +357,7 @@ class Metrics:
         r, oc, ok, late = self.daily_overhead, self.daily_closed, self.daily_on_time, self.daily_open_late
         if len(r) < 2 * w:
             return math.nan
-        eps = self.rule_unit_share
+        eps = self.rule_unit_share or 1e-9  # rules that cost nothing: no growth of overhead (0/0)
         g_rules = math.log((sum(r[-w:]) / w + eps) / (sum(r[w:2 * w]) / w + eps))
         if g_rules <= 1e-12:
             return 0.0
