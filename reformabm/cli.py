@@ -136,7 +136,7 @@ def parse_seeds(text: str) -> list[int]:
 
 def cmd_compare(args: argparse.Namespace) -> int:
     """``reformabm compare``: counterfactual twins with paired effects and 95 % CIs."""
-    from reformabm.compare import compare, effects_table
+    from reformabm.compare import compare, effects_table, effects_text
 
     overrides = parse_sets(args.set or [])
     seeds = parse_seeds(args.seeds)
@@ -145,11 +145,11 @@ def cmd_compare(args: argparse.Namespace) -> int:
     table = effects_table(result)
     print(f"reformabm compare: {args.scenario}, reform {' + '.join(args.reform)}, "
           f"{len(seeds)} paired seeds, {result.days} days")
-    print(table.to_string(index=False, float_format=lambda x: f"{x:.4g}"))
+    print(effects_text(table, relative=args.relative))
     if args.out:
         from reformabm.compare import write_comparison
 
-        write_comparison(result, args.out)
+        write_comparison(result, args.out, relative=args.relative)
         print(f"written to {args.out}/ (effects.csv, effects.parquet, runs.parquet, effects.png)")
     return 0
 
@@ -237,6 +237,9 @@ def build_parser() -> argparse.ArgumentParser:
     cmp_.add_argument("--set", action="append", metavar="PATH=VALUE", help="override a parameter (both arms)")
     cmp_.add_argument("--workers", type=int, default=1, help="parallel processes (default 1)")
     cmp_.add_argument("--out", type=Path, default=None, help="directory for effects.csv/.parquet and a figure")
+    cmp_.add_argument("--relative", action="store_true",
+                      help="also show effects in %% of the baseline, where the baseline is away from zero and of one "
+                           "sign (else the reason); default: effects in their own units")
     cmp_.set_defaults(func=cmd_compare)
     rf = sub.add_parser("reforms", help="list the reforms and their parameters")
     rf.set_defaults(func=cmd_reforms)

@@ -77,7 +77,17 @@ from matplotlib.figure import Figure  # noqa: E402
 from matplotlib.text import Text  # noqa: E402
 
 from reformabm.fonts import CJK_FAMILIES, CJKFontWarning, find_cjk_font  # noqa: E402,F401
-from reformabm.org.graph import KIND_LABELS as _KIND_LABELS  # noqa: E402
+from reformabm.labels import (  # noqa: E402,F401
+    KIND_LABELS,
+    LABELS,
+    NOT_RELATIVE,
+    RANK_LABELS,
+    UNIT_KINDS,
+    label,
+    reform_label,
+    unit_kind,
+    unit_label,
+)
 
 if TYPE_CHECKING:
     from reformabm.compare import Comparison
@@ -154,194 +164,11 @@ def _apply_font(fig: Figure, families: list[str] | None) -> Figure:
     return fig
 
 
-# ---- vocabulary --------------------------------------------------------------------------------
+# ---- vocabulary: one bilingual table, in reformabm.labels --------------------------------------
 
-#: English and Chinese labels of metrics, levers and other keys (see docs/glossary.md).
-LABELS: dict[str, tuple[str, str]] = {
-    # time and arms
-    "day": ("day", "天"),
-    "seed": ("seed", "随机种子"),
-    "arm": ("arm", "组别"),
-    "baseline": ("baseline (no reform)", "基线（无改革）"),
-    "reform": ("with reform", "改革"),
-    "value": ("value", "数值"),
-    # issues
-    "open": ("open issues", "未结事件"),
-    "latent": ("undiscovered issues", "未发现事件"),
-    "in_process": ("known issues in process", "在办事件"),
-    "created": ("issues created per day", "每日新增事件"),
-    "closed": ("issues closed per day", "每日办结事件"),
-    "withdrawn": ("issues given up per day", "每日放弃事件"),
-    "created_total": ("issues created", "累计事件"),
-    "closed_total": ("issues closed", "累计办结"),
-    "withdrawn_total": ("issues given up", "累计放弃"),
-    "overdue": ("overdue issues", "超期事件"),
-    "leader_queue": ("disputes waiting for leaders", "待领导协调事项"),
-    "issues_created": ("issues created", "事件总数"),
-    "issues_closed": ("issues closed", "办结事件"),
-    # performance
-    "closure_rate": ("closure rate", "办结率"),
-    "on_time_rate": ("on-time rate", "按时办结率"),
-    "days_to_close_mean": ("mean days to close", "平均办结天数"),
-    "days_to_close_p50": ("median days to close", "办结天数中位数"),
-    "days_to_close_p90": ("90th percentile days to close", "办结天数90分位"),
-    "coordination_dependence": ("coordination dependence", "高位协调依赖"),
-    "pushback_rate": ("push-back rate", "推诿率"),
-    "misdispatch_rate": ("misdispatch rate", "错派率"),
-    "formal_closure_share": ("formal-closure share", "形式化办结占比"),
-    "involution_index": ("involution index", "内卷化指数"),
-    "satisfaction": ("satisfaction", "满意度"),
-    "trust": ("trust", "信任"),
-    "hops_mean": ("hand-overs per issue", "平均流转次数"),
-    "bounces_mean": ("bounces per issue", "平均退回次数"),
-    "disputes_to_leader": ("disputes taken to leaders", "提交领导协调"),
-    "closed_by_departments": ("closed by departments", "职能部门办结"),
-    # structure
-    "staff_total": ("total staff (staff-days/day)", "人员总量（人日/日）"),
-    "n_layers": ("layers", "层级数"),
-    "span_of_control_max": ("largest span of control", "最大管理幅度"),
-    "centre_betweenness": ("centre betweenness", "联动中心中介中心度"),
-    # accountability
-    "yellow": ("yellow lights", "黄灯"),
-    "red": ("red lights", "红灯"),
-    "supervision_cases": ("supervision cases", "督察案件"),
-    "discipline_cases": ("discipline cases", "纪委问责案件"),
-    "extensions": ("extensions", "延期"),
-    "formal_closures": ("formal closures", "形式化办结"),
-    "reopened": ("issues come back", "重新出现事件"),
-    "held_closures": ("closures that held", "真实办结"),
-    "pressure_mean": ("mean pressure", "平均压力"),
-    "strain_mean": ("mean strain", "平均疲劳"),
-    # workload
-    "effort_staff_days": ("effort (staff-days)", "投入（人日）"),
-    "rules": ("rules in force", "规则与指标数"),
-    "rule_overhead_share": ("rule overhead share", "规则负担占比"),
-    "campaign_active": ("central-work campaign on", "中心工作动员中"),
-    "grid_time_lost_share": ("grid time lost to pushed-down tasks", "网格员被下派任务占用时间"),
-    "campaigns": ("campaigns", "中心工作动员次数"),
-    # utilisation (负荷)
-    "utilisation_grid": ("utilisation: grids", "负荷：网格"),
-    "utilisation_village": ("utilisation: villages", "负荷：村/社区"),
-    "utilisation_area": ("utilisation: areas", "负荷：片区"),
-    "utilisation_township": ("utilisation: townships", "负荷：乡镇"),
-    "utilisation_county": ("utilisation: county", "负荷：县"),
-    "utilisation_city": ("utilisation: city", "负荷：市"),
-    "utilisation_centre": ("utilisation: centre", "负荷：联动中心"),
-    "utilisation_department": ("utilisation: departments", "负荷：职能部门"),
-    "utilisation_leader": ("utilisation: leaders", "负荷：领导"),
-    # levers (dotted paths and flat names)
-    "centre.authority": ("centre authority", "联动中心权威"),
-    "centre_authority": ("centre authority", "联动中心权威"),
-    "process.pushback_propensity": ("push-back propensity", "推诿倾向"),
-    "process_pushback_propensity": ("push-back propensity", "推诿倾向"),
-    "process.distortion_per_hop": ("distortion per hop", "每层信息失真"),
-    "process_distortion_per_hop": ("distortion per hop", "每层信息失真"),
-    "levels[township].staff": ("township staff", "乡镇人员"),
-    "leaders.attention_per_day": ("leader attention (disputes/day)", "领导注意力（件/日）"),
-    "leaders_attention_per_day": ("leader attention (disputes/day)", "领导注意力（件/日）"),
-    "workload.pushdown_share": ("push-down share", "任务下沉占比"),
-    "workload_pushdown_share": ("push-down share", "任务下沉占比"),
-    "process.platform": ("digital platform", "数字平台"),
-    "process_platform": ("digital platform", "数字平台"),
-    "reforms": ("reform schedule", "改革方案"),
-    "residents.issues_per_person_year": ("issues per person-year", "人均年事件数"),
-    "workload.performance_target": ("performance target", "绩效目标"),
-    "workload.rule_overhead_per_rule": ("overhead per rule", "每条规则负担"),
-    "workload.campaign_interval_days": ("days between campaigns", "中心工作间隔天数"),
-    "workload.rule_growth": ("rule growth", "规则增长"),
-    "accountability.blame_rule": ("blame rule", "问责规则"),
-    "accountability.supervision_days": ("supervision bureau's limit (days)", "督察时限（天）"),
-    "accountability.supervision": ("time-limited supervision", "限时督办"),
-    # sensitivity indices
-    "S1": ("first order S1", "一阶指数 S1"),
-    "ST": ("total ST", "总效应指数 ST"),
-    "mu_star": ("Morris mu*", "Morris μ*"),
-    "sigma": ("Morris sigma", "Morris σ"),
-    "mu": ("Morris mu", "Morris μ"),
-    # per level
-    "blame_level_": ("blame share", "问责占比"),
-    "holding_share_level_": ("holding share", "持有事件占比"),
-    "on_time_rate_level_": ("on-time rate", "按时办结率"),
-    "closed_level_": ("issues closed", "办结事件"),
-    "level": ("required level", "事件层级"),
-    # issue events (issues.EventKind)
-    "event:created": ("created", "产生"),
-    "event:discovered": ("discovered on patrol", "巡查发现"),
-    "event:reported": ("reported", "上报"),
-    "event:escalated": ("escalated", "逐级上报"),
-    "event:assigned_down": ("assigned down", "下派"),
-    "event:dispatched": ("dispatched", "派单"),
-    "event:misdispatched": ("misdispatched", "错派"),
-    "event:pushed_back": ("pushed back", "推诿退回"),
-    "event:to_leader": ("to the leader", "提交领导"),
-    "event:coordinated": ("coordinated", "领导协调"),
-    "event:solved": ("solved", "解决"),
-    "event:rejected_at_confirm": ("rejected at confirmation", "确认未通过"),
-    "event:closed": ("closed", "办结"),
-    "event:withdrawn": ("given up", "放弃"),
-    "event:handed_over": ("handed over", "移交"),
-}
-
-#: Unit kinds and territorial levels.
-KIND_LABELS = _KIND_LABELS  # one table, in reformabm.org.graph
-#: Issue level / unit rank 1..7 (an issue of required level k needs a unit of rank >= k).
-RANK_LABELS: dict[int, tuple[str, str]] = {
-    1: ("1 grid", "1 网格"),
-    2: ("2 village", "2 村/社区"),
-    3: ("3 township", "3 乡镇"),
-    4: ("4 county", "4 县/区"),
-    5: ("5 city", "5 市"),
-    6: ("6 province", "6 省"),
-    7: ("7 central", "7 中央"),
-}
-
-#: Metrics never shown in % of their baseline (log ratios that sit near 0).
-NOT_RELATIVE = {"involution_index"}
 
 #: Metrics drawn by :func:`timeseries` when none are named.
 DEFAULT_TIMESERIES = ["open", "closure_rate", "on_time_rate", "coordination_dependence"]
-
-
-def label(key: str, lang: str = "en") -> str:
-    """Return the English or Chinese label of a metric, lever, index or event ``key``.
-
-    Unknown keys are returned with underscores as spaces; ``blame_level_3`` and the like get
-    the label of their prefix and the level.
-
-    Examples
-    --------
-    >>> label("coordination_dependence"), label("coordination_dependence", "zh")
-    ('coordination dependence', '高位协调依赖')
-    >>> label("blame_level_1", "zh"), label("some_new_metric"), label("process.some_lever")
-    ('问责占比（1 网格）', 'some new metric', 'some lever')
-    """
-    i = 1 if lang == "zh" else 0
-    key = str(key)
-    if key in LABELS:
-        return LABELS[key][i]
-    if key in KIND_LABELS:
-        return KIND_LABELS[key][i]
-    m = re.fullmatch(r"(.*_level_)(\d)", key)
-    if m and m.group(1) in LABELS:
-        rank = RANK_LABELS.get(int(m.group(2)), (m.group(2), m.group(2)))[i]
-        return (
-            f"{LABELS[m.group(1)][i]} ({rank})"
-            if lang == "en"
-            else f"{LABELS[m.group(1)][i]}（{rank}）"
-        )
-    return key.rsplit(".", 1)[-1].replace("_", " ")
-
-
-def reform_label(name: str, lang: str = "en") -> str:
-    """A reform's name in English (``remove layer``) or Chinese (its ``label_zh``)."""
-    if lang == "zh":
-        from reformabm.reforms import REGISTRY
-
-        cls = REGISTRY.get(name)
-        if cls is not None and cls.label_zh:
-            return cls.label_zh
-        return {"middle_layer_emerged": "中间层再生"}.get(name, name)
-    return name.replace("_", " ")
 
 
 def reform_marks(df: pd.DataFrame) -> list[tuple[int, str]]:
@@ -623,12 +450,16 @@ def effects(
         colour each).
     metrics : list of str, optional
         Metrics to show, in order (default: every row with an effect).
-    lang : {"en", "zh"}
-        Label language.
+    lang : {"en", "zh", "both"}
+        Label language (``"both"``: English and Chinese, e.g. ``on-time rate 按时办结率``).
     relative : bool
-        Effects in % of the baseline mean (so metrics of different units share an axis);
-        rows with a zero baseline and the indices of :data:`NOT_RELATIVE` (the involution
-        index is a log ratio near 0) are left out. False: absolute differences.
+        True: effects in % of the absolute baseline mean, only where that is meaningful (the
+        table's ``relative`` column, see :func:`reformabm.compare.relative_reason`; for a table
+        without it, a non-zero baseline and not a :data:`NOT_RELATIVE` index); the sign of a
+        relative change is always the effect's; metrics left out are named under the axis with
+        the reason. False: effects in their own units, one panel per unit kind
+        (:func:`reformabm.labels.unit_kind`: shares, days, counts, …) so that no metric's
+        scale squashes the others.
     title : str, optional
         Title (default: the comparison's scenario and reforms when one Comparison is given).
     width : float
@@ -637,10 +468,13 @@ def effects(
     Returns
     -------
     matplotlib.figure.Figure
-        ``fig.effects_data`` holds the plotted rows (``group``, ``metric``, ``x``, ``lo``,
-        ``hi``, ``significant``).
+        ``fig.effects_data`` holds the plotted rows (``group``, ``metric``, ``unit``, ``x``,
+        ``lo``, ``hi``, ``significant``); ``fig.left_out`` maps metrics not shown to the reason.
     """
-    lang, fam = resolve_language(lang)
+    want = lang
+    lang, fam = resolve_language("zh" if lang == "both" else lang)
+    if want == "both" and lang == "zh":
+        lang = "both"
     if isinstance(table, Mapping):
         groups = {str(k): _effects_frame(v, metrics) for k, v in table.items()}
     else:
@@ -650,7 +484,7 @@ def effects(
             reforms = " + ".join(comp.reforms)
             title = (
                 f"{comp.scenario}: {reforms} ({n} seeds)"
-                if lang == "en"
+                if lang != "zh"
                 else f"{comp.scenario}：{reforms}（{n} 个种子）"
             )
         groups = {"": _effects_frame(table, metrics)}
@@ -665,78 +499,78 @@ def effects(
         tb["group"] = name
         frames.append(tb)
     t = pd.concat(frames, ignore_index=True).dropna(subset=["effect"])
+    left_out: dict[str, str] = {}
     if relative:
-        base = t["baseline"].abs()
-        t = t[(base > 0) & ~t["metric"].isin(NOT_RELATIVE)].copy()
+        if "relative" in t.columns:
+            ok = t["relative"].notna()
+            notes = t["relative_note"] if "relative_note" in t.columns else pd.Series("", index=t.index)
+            for m, why in zip(t.loc[~ok, "metric"], notes[~ok], strict=True):
+                left_out.setdefault(m, str(why or "no relative change"))
+        else:
+            base = t["baseline"].abs()
+            ok = (base > 0) & ~t["metric"].isin(NOT_RELATIVE)
+            for m, b in zip(t.loc[~ok, "metric"], base[~ok], strict=True):
+                left_out.setdefault(m, "an index near zero: absolute only" if m in NOT_RELATIVE
+                                    else "baseline is zero" if b == 0 else "no baseline")
+        t = t[ok].copy()
         scale = 100.0 / t["baseline"].abs()
+        t["unit"] = "percent"
     else:
         scale = pd.Series(1.0, index=t.index)
+        t["unit"] = [unit_kind(m) for m in t["metric"]]
     t["x"] = t["effect"] * scale
     t["lo"] = (t["ci_low"] * scale).fillna(t["x"])
     t["hi"] = (t["ci_high"] * scale).fillna(t["x"])
     t["significant"] = (t["lo"] > 0) | (t["hi"] < 0)
-    order = list(dict.fromkeys(t["metric"]))
     t = t.reset_index(drop=True)
     names = list(groups)
-    fig, axes = _new_figure(1, 1, width, 0.42 * max(len(order), 1) * max(1, 0.6 * len(names)) + 1.5)
-    ax = axes[0, 0]
+    kinds = list(dict.fromkeys(t["unit"])) or ["percent" if relative else "other"]
+    rows_of = {k: list(dict.fromkeys(t.loc[t["unit"] == k, "metric"])) for k in kinds}
+    heights = [max(len(rows_of[k]), 1) * 0.42 * max(1, 0.6 * len(names)) + 0.9 for k in kinds]
+    with sns.axes_style("whitegrid"), sns.plotting_context("notebook", font_scale=0.85):
+        fig = Figure(figsize=(width, sum(heights) + 0.6 + 0.25 * bool(left_out)), layout="constrained")
+        axes = fig.subplots(len(kinds), 1, squeeze=False, gridspec_kw={"height_ratios": heights})[:, 0]
     palette = ["#C44E52"] if len(names) == 1 else sns.color_palette("deep", len(names))
     offsets = np.linspace(-0.28, 0.28, len(names)) if len(names) > 1 else [0.0]
-    for name, colour, off in zip(names, palette, offsets, strict=True):
-        sub = t[t["group"] == name]
-        y = np.array([order.index(m) for m in sub["metric"]], float) + off
-        ax.hlines(
-            y, sub["lo"], sub["hi"], color=colour if name else "#4C72B0", linewidth=2.0, gid="ci"
-        )
-        sig = sub["significant"].to_numpy(bool)
-        ax.scatter(
-            sub["x"][sig],
-            y[sig],
-            s=55,
-            color=colour,
-            edgecolors="#222222",
-            zorder=3,
-            label=name or ("CI excludes 0" if lang == "en" else "置信区间不含0"),
-        )
-        ax.scatter(
-            sub["x"][~sig],
-            y[~sig],
-            s=55,
-            facecolors="white",
-            edgecolors=colour if name else "#222222",
-            linewidths=1.3,
-            zorder=3,
-            label=None if name else ("CI includes 0" if lang == "en" else "置信区间含0"),
-        )
-    ax.legend(
-        loc="best",
-        fontsize=8,
-        frameon=True,
-        title=None
-        if len(names) == 1
-        else ("hollow: CI includes 0" if lang == "en" else "空心：置信区间含0"),
-        title_fontsize=7,
-    )
-    ax.axvline(0, color="grey", linewidth=0.9)
-    ax.set_yticks(np.arange(len(order)), [label(m, lang) for m in order])
-    ax.set_ylim(len(order) - 0.5, -0.5)
-    if relative:
-        ax.set_xlabel(
-            "paired effect, % of baseline (95 % CI)"
-            if lang == "en"
-            else "配对效应（占基线的 %，95% 置信区间）"
-        )
-    else:
-        ax.set_xlabel(
-            "paired effect, reform − baseline (95 % CI)"
-            if lang == "en"
-            else "配对效应：改革 − 基线（95% 置信区间）"
-        )
-    ax.set_ylabel("")
+    for pi, (ax, kind) in enumerate(zip(axes, kinds, strict=True)):
+        order = rows_of[kind]
+        for name, colour, off in zip(names, palette, offsets, strict=True):
+            sub = t[(t["group"] == name) & (t["unit"] == kind)]
+            y = np.array([order.index(m) for m in sub["metric"]], float) + off
+            ax.hlines(y, sub["lo"], sub["hi"], color=colour if name else "#4C72B0", linewidth=2.0, gid="ci")
+            sig = sub["significant"].to_numpy(bool)
+            ax.scatter(sub["x"][sig], y[sig], s=55, color=colour, edgecolors="#222222", zorder=3,
+                       label=name or _t2("CI excludes 0", "置信区间不含0", lang))
+            ax.scatter(sub["x"][~sig], y[~sig], s=55, facecolors="white",
+                       edgecolors=colour if name else "#222222", linewidths=1.3, zorder=3,
+                       label=None if name else _t2("CI includes 0", "置信区间含0", lang))
+        if pi == 0:
+            ax.legend(loc="best", fontsize=8, frameon=True,
+                      title=None if len(names) == 1 else _t2("hollow: CI includes 0", "空心：置信区间含0", lang),
+                      title_fontsize=7)
+        ax.axvline(0, color="grey", linewidth=0.9)
+        ax.set_yticks(np.arange(len(order)), [label(m, lang) for m in order])
+        ax.set_ylim(len(order) - 0.5, -0.5)
+        if relative:
+            ax.set_xlabel(_t2("paired effect, % of baseline (95 % CI)", "配对效应（占基线的 %，95% 置信区间）", lang))
+        else:
+            ax.set_xlabel(_t2(f"paired effect, reform − baseline, {unit_label(kind, 'en')} (95 % CI)",
+                              f"配对效应：改革 − 基线，{unit_label(kind, 'zh')}（95% 置信区间）", lang))
+        ax.set_ylabel("")
     if title:
-        ax.set_title(title)
+        axes[0].set_title(title)
+    if left_out:
+        note = ("not in %: " if lang != "zh" else "未按比例显示：") + "; ".join(
+            f"{label(m, lang)} ({why})" for m, why in left_out.items())
+        fig.supxlabel(note, fontsize=7, color="#555555", x=0.01, ha="left", wrap=True).set_gid("left-out")
     fig.effects_data = t  # type: ignore[attr-defined]
+    fig.left_out = left_out  # type: ignore[attr-defined]
     return _apply_font(fig, fam)
+
+
+def _t2(en: str, zh: str, lang: str) -> str:
+    """English, Chinese or both, by ``lang``."""
+    return zh if lang == "zh" else f"{en} / {zh}" if lang == "both" else en
 
 
 # ---- 3 sweep response surfaces ------------------------------------------------------------------
