@@ -10,12 +10,12 @@ import sys
 import warnings
 
 import matplotlib.text
-import networkx as nx
 import numpy as np
 import pandas as pd
 import pytest
 from matplotlib.figure import Figure
 
+import reformabm.fonts
 from reformabm import ReformModel, plots
 from reformabm.compare import compare, effects_table
 
@@ -41,12 +41,12 @@ def comparison():
 @pytest.fixture
 def zh(monkeypatch):
     """Pretend a CJK font is installed (DejaVu lacks the glyphs, but labels are what we test)."""
-    monkeypatch.setattr(plots, "find_cjk_font", lambda: "DejaVu Sans")
+    monkeypatch.setattr(reformabm.fonts, "find_cjk_font", lambda: "DejaVu Sans")
 
 
 @pytest.fixture
 def no_cjk(monkeypatch):
-    monkeypatch.setattr(plots, "find_cjk_font", lambda: None)
+    monkeypatch.setattr(reformabm.fonts, "find_cjk_font", lambda: None)
 
 
 def texts(fig: Figure) -> list[str]:
@@ -376,25 +376,22 @@ def test_sensitivity_morris_single_metric():
 # ---- org network, levels, one issue ------------------------------------------------------------
 
 
-@pytest.mark.parametrize("use_viz", [True, False])
-def test_org_network(reformed, use_viz):
-    fig = plots.org_network(reformed, use_viz=use_viz)
+def test_org_network(reformed):
+    fig = plots.org_network(reformed)
     assert isinstance(fig, Figure)
     drawn = fig.drawn
     assert "township" not in drawn  # removed on day 20
     assert {"grid", "village", "county", "centre", "department"} <= set(drawn)
-    assert sum(len(v) for v in drawn.values()) == reformed.org.number_of_nodes()
+    assert sum(len(v) for v in drawn.values()) == fig.org_view.number_of_nodes()
 
 
-def test_org_network_by_rank_in_chinese(reformed, zh):
-    fig = plots.org_network(reformed.org, lang="zh", use_viz=False)
-    assert "组织网络（按层级）" in texts(fig)
-    assert "网格" in texts(fig) and "职能部门" in " ".join(texts(fig))
-    g = nx.DiGraph(reformed.org)
-    pos = plots._rank_layout(g)
-    grid = next(u for u, k in g.nodes(data="kind") if k == "grid")
-    county = next(u for u, k in g.nodes(data="kind") if k == "county")
-    assert pos[county][1] > pos[grid][1]
+def test_org_network_is_the_viz_drawing_in_chinese(reformed, zh):
+    from reformabm.viz.drawing import draw_org
+
+    fig = plots.org_network(reformed.org, lang="zh")
+    ref = draw_org(reformed.org, lang="zh")
+    assert fig.drawn == ref.drawn
+    assert "职能部门" in " ".join(texts(fig))
 
 
 @pytest.mark.parametrize("lang", ["en", "zh"])

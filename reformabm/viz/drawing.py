@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import io
 import re
-import warnings
 from collections import Counter
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
@@ -30,7 +29,7 @@ from matplotlib.collections import LineCollection
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
-from reformabm.fonts import CJK_FAMILIES, CJKFontWarning, find_cjk_font  # noqa: F401
+from reformabm.fonts import CJK_FAMILIES, CJKFontWarning, find_cjk_font, resolve_language  # noqa: F401
 from reformabm.org.graph import KIND_LABELS as _KIND_LABELS  # noqa: E402
 from reformabm.org.graph import EdgeKind, NodeKind
 from reformabm.viz.layout import TERRITORIAL_ROWS, aggregate_org, hierarchical_layout
@@ -65,20 +64,13 @@ cjk_font = find_cjk_font
 def effective_language(lang: str) -> tuple[str, str | None]:
     """``(language, font)`` actually used for ``lang`` ("en" or "zh").
 
-    Chinese without a CJK font falls back to English with a :class:`CJKFontWarning`.
+    Chinese without a CJK font falls back to English with a :class:`CJKFontWarning`; the one
+    resolver is :func:`reformabm.fonts.resolve_language`.
     """
     if lang != "zh":
         return "en", None
-    font = cjk_font()
-    if font is None:
-        warnings.warn(
-            "no CJK font found by matplotlib (install e.g. fonts-noto-cjk): "
-            "the drawing uses English labels",
-            CJKFontWarning,
-            stacklevel=3,
-        )
-        return "en", None
-    return "zh", font
+    used, families = resolve_language("zh")
+    return used, families[0] if families else None
 
 
 # ---- vocabulary ------------------------------------------------------------------------------
