@@ -115,7 +115,7 @@ def parse_seeds(text: str) -> list[int]:
 
 def cmd_compare(args: argparse.Namespace) -> int:
     """``reformabm compare``: counterfactual twins with paired effects and 95 % CIs."""
-    from reformabm.compare import compare, effects_table
+    from reformabm.compare import compare, effects_table, effects_text
 
     overrides = parse_sets(args.set or [])
     seeds = parse_seeds(args.seeds)
@@ -126,11 +126,11 @@ def cmd_compare(args: argparse.Namespace) -> int:
     table = effects_table(result)
     print(msg("compare.head", args.lang, scenario=args.scenario, reform=" + ".join(args.reform), n=len(seeds),
               days=result.days))
-    print(table.to_string(index=False, float_format=lambda x: f"{x:.4g}"))
+    print(effects_text(table, relative=args.relative))
     if args.out:
         from reformabm.compare import write_comparison
 
-        write_comparison(result, args.out)
+        write_comparison(result, args.out, relative=args.relative)
         print(msg("compare.written", args.lang, out=args.out))
     return 0
 
@@ -280,6 +280,9 @@ def build_parser() -> argparse.ArgumentParser:
     cmp_.add_argument("--workers", type=int, default=1, help="parallel processes (default 1)")
     cmp_.add_argument("--out", type=Path, default=None, help="directory for effects.csv/.parquet and a figure")
     cmp_.add_argument("--quiet", action="store_true", help="no progress bar")
+    cmp_.add_argument("--relative", action="store_true",
+                      help="also show effects in %% of the baseline, where the baseline is away from zero and of one "
+                           "sign (else the reason); default: effects in their own units")
     cmp_.set_defaults(func=cmd_compare)
     rf = sub.add_parser("reforms", help="list the reforms and their parameters")
     rf.set_defaults(func=cmd_reforms)

@@ -14,13 +14,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pandas as pd
 from scipy import stats
 
 from reformabm.errors import OutputError
+from reformabm.labels import NOT_RELATIVE, unit_kind
 
-__all__ = ["Comparison", "compare", "effects_table", "write_comparison", "run_pair"]
+__all__ = ["Comparison", "compare", "effects_table", "effects_text", "relative_reason", "write_comparison",
+           "run_pair"]
 
 #: Metrics shown by default (all numeric summary metrics are kept in the tables).
 HEADLINE = [
@@ -85,8 +86,48 @@ def compare(scenario: str, reforms: list[str], *, seeds: list[int], days: int | 
     return Comparison(scenario=probe.scenario_name, reforms=list(reforms), days=probe.days, runs=df)
 
 
+def relative_reason(metric: str, baseline: pd.Series) -> str:
+    """Why a relative change of ``metric`` is not shown ("" when it is meaningful).
+
+    A change in % of the baseline is shown only where the baseline is meaningfully away from
+    zero and of one sign: every seed's baseline value of the same strict sign, and the mean at
+    least two standard deviations (across seeds) from zero; never for :data:`NOT_RELATIVE`
+    indices. Otherwise dividing by the baseline flips or blows up the sign and size of the
+    effect (an index rising from -0.054 to +0.159 is not "-393 %").
+
+    Examples
+    --------
+    >>> relative_reason("on_time_rate", pd.Series([0.8, 0.82, 0.79]))
+    ''
+    >>> relative_reason("x", pd.Series([-0.05, 0.01, -0.06]))
+    'baseline changes sign across seeds'
+    >>> relative_reason("involution_index", pd.Series([0.1, 0.2]))
+    'an index near zero: absolute only'
+    """
+    if metric in NOT_RELATIVE:
+        return "an index near zero: absolute only"
+    b = pd.to_numeric(baseline, errors="coerce").dropna()
+    if b.empty:
+        return "no baseline value"
+    if (b == 0).any():
+        return "baseline is zero in some seeds"
+    if not ((b > 0).all() or (b < 0).all()):
+        return "baseline changes sign across seeds"
+    if len(b) > 1 and abs(b.mean()) < 2 * b.std(ddof=1):
+        return "baseline within 2 SD of zero"
+    return ""
+
+
 def effects_table(result: Comparison, metrics: list[str] | None = None) -> pd.DataFrame:
-    """Paired effect (reform - baseline) per metric: mean, 95 % CI, relative change, n."""
+    """Paired effect (reform - baseline) per metric: mean, 95 % CI, relative change, n.
+
+    Columns: ``metric``, ``unit`` (:func:`reformabm.labels.unit_kind`), ``baseline`` and
+    ``reform`` (means over seeds), ``baseline_sd`` (across seeds), ``effect`` (mean paired
+    difference, in the metric's own unit), ``ci_low``/``ci_high`` (95 %, Student's t),
+    ``standardised`` (effect / baseline SD), ``relative`` (effect / abs(baseline mean), so its
+    sign is always the effect's; null where :func:`relative_reason` gives a reason, in
+    ``relative_note``), ``n`` (paired seeds).
+    """
     runs = result.runs
     base = runs[runs.arm == "baseline"].set_index("seed")
     ref = runs[runs.arm == "reform"].set_index("seed")
@@ -103,18 +144,37 @@ def effects_table(result: Comparison, metrics: list[str] | None = None) -> pd.Da
         else:
             half = math.nan
         bmean = float(a.mean()) if a.notna().any() else math.nan
+        bsd = float(a.std(ddof=1)) if a.notna().sum() > 1 else math.nan
+        reason = relative_reason(c, a) if n else "no paired seeds"
         out.append({
-            "metric": c, "baseline": bmean, "reform": float(b.mean()) if b.notna().any() else math.nan,
+            "metric": c, "unit": unit_kind(c), "baseline": bmean, "baseline_sd": bsd,
+            "reform": float(b.mean()) if b.notna().any() else math.nan,
             "effect": mean, "ci_low": mean - half, "ci_high": mean + half,
-            "relative": mean / bmean if bmean not in (0, math.nan) and not math.isnan(bmean) and bmean != 0
-            else math.nan,
+            "standardised": mean / bsd if bsd and not math.isnan(bsd) else math.nan,
+            "relative": math.nan if reason else mean / abs(bmean),
+            "relative_note": reason,
             "n": n,
         })
     return pd.DataFrame(out)
 
 
-def write_comparison(result: Comparison, out: str | Path) -> Path:
-    """Write effects.csv/.parquet, runs.parquet and a seaborn figure of the paired effects."""
+def effects_text(table: pd.DataFrame, *, relative: bool = False) -> str:
+    """The effects table as printed by ``reformabm compare`` (absolute; ``relative`` adds %)."""
+    cols = ["metric", "unit", "baseline", "reform", "effect", "ci_low", "ci_high", "n"]
+    t = table.copy()
+    if relative:
+        t["relative_%"] = 100 * t["relative"]
+        cols += ["relative_%", "relative_note"]
+    return t[cols].to_string(index=False, float_format=lambda x: f"{x:.4g}", na_rep="-")
+
+
+def write_comparison(result: Comparison, out: str | Path, *, relative: bool = False) -> Path:
+    """Write effects.csv/.parquet, runs.parquet and a figure of the paired effects (effects.png).
+
+    The figure shows the effects in their own units with 95 % CIs, one panel per unit kind
+    (``relative=False``), or in % of the baseline where that is meaningful (``relative=True``);
+    metric names in English and Chinese when a CJK font is installed.
+    """
     out = Path(out)
     try:
         out.mkdir(parents=True, exist_ok=True)
@@ -122,27 +182,17 @@ def write_comparison(result: Comparison, out: str | Path) -> Path:
         table.to_csv(out / "effects.csv", index=False)
         table.to_parquet(out / "effects.parquet", index=False)
         result.runs.to_parquet(out / "runs.parquet", index=False)
-        _figure(result, table).savefig(out / "effects.png", dpi=120, bbox_inches="tight")
+        _figure(result, table, relative).savefig(out / "effects.png", dpi=120, bbox_inches="tight")
     except OSError as exc:
         raise OutputError(f"cannot write comparison to '{out}': {exc}") from None
     return out
 
 
-def _figure(result: Comparison, table: pd.DataFrame):
-    import matplotlib
+def _figure(result: Comparison, table: pd.DataFrame, relative: bool):
+    from reformabm import plots
+    from reformabm.fonts import find_cjk_font
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-    import seaborn as sns
-
-    t = table.dropna(subset=["effect"]).copy()
-    t["relative_pct"] = 100 * t["relative"]
-    t["err"] = 100 * (t["ci_high"] - t["effect"]) / t["baseline"].abs().replace(0, np.nan)
-    fig, ax = plt.subplots(figsize=(7, 0.4 * len(t) + 1.2))
-    sns.barplot(data=t, y="metric", x="relative_pct", ax=ax, color="#4C72B0")
-    ax.errorbar(t["relative_pct"], np.arange(len(t)), xerr=t["err"].fillna(0), fmt="none", ecolor="k", capsize=3)
-    ax.axvline(0, color="grey", lw=0.8)
-    ax.set_xlabel("paired effect, % of baseline (95 % CI)")
-    ax.set_ylabel("")
-    ax.set_title(f"{result.scenario}: {' + '.join(result.reforms)} ({result.runs.seed.nunique()} seeds)")
-    return fig
+    lang = "both" if find_cjk_font() else "en"
+    n = result.runs.seed.nunique()
+    title = f"{result.scenario}: {' + '.join(result.reforms)} ({n} seeds)"
+    return plots.effects(table, lang=lang, relative=relative, title=title)

@@ -16,7 +16,7 @@ from functools import lru_cache
 from pathlib import Path
 
 __all__ = ["CJKFontWarning", "CJK_FAMILIES", "SHIPPED_FAMILY", "find_cjk_font", "missing_glyphs",
-           "register_shipped_font", "shipped_font_path"]
+           "register_shipped_font", "resolve_language", "shipped_font_path"]
 
 #: Family name of the font shipped in the package.
 SHIPPED_FAMILY = "Noto Sans CJK SC"
@@ -161,3 +161,44 @@ def _system_cjk_font() -> str | None:
     return None
 
 
+
+
+def resolve_language(lang: str) -> tuple[str, list[str] | None]:
+    """Return the language actually used for ``lang`` and the font families to draw it with.
+
+    The one language resolver of the CLI, the plots, the viz and the notebooks.
+
+    Parameters
+    ----------
+    lang : {"en", "zh", "both"}
+        Requested label language (英文 / 中文 / both, e.g. ``on-time rate 按时办结率``).
+
+    Returns
+    -------
+    (str, list of str or None)
+        ``("zh", [cjk_font, "DejaVu Sans"])`` (or ``"both"``) when a CJK font exists, else
+        ``("en", None)``. Asking for Chinese without a CJK font warns with
+        :class:`CJKFontWarning`.
+
+    Raises
+    ------
+    ValueError
+        If ``lang`` is not "en", "zh" or "both".
+    """
+    import warnings
+
+    if lang not in ("en", "zh", "both"):
+        raise ValueError(f"lang = {lang!r}: expected 'en' (English), 'zh' (中文) or 'both'")
+    if lang == "en":
+        return "en", None
+    font = find_cjk_font()
+    if font is None:
+        warnings.warn(
+            f"lang={lang!r}: no CJK font found by matplotlib or fontconfig (fc-list :lang=zh); "
+            "English labels are used. Install one (e.g. `apt install fonts-noto-cjk`, "
+            "or put a .ttf/.otf in ~/.fonts) and restart Python.",
+            CJKFontWarning,
+            stacklevel=3,
+        )
+        return "en", None
+    return lang, [font, "DejaVu Sans"]

@@ -10,12 +10,12 @@ import sys
 import warnings
 
 import matplotlib.text
-import networkx as nx
 import numpy as np
 import pandas as pd
 import pytest
 from matplotlib.figure import Figure
 
+import reformabm.fonts
 from reformabm import ReformModel, plots
 from reformabm.compare import compare, effects_table
 
@@ -41,12 +41,12 @@ def comparison():
 @pytest.fixture
 def zh(monkeypatch):
     """Pretend a CJK font is installed (DejaVu lacks the glyphs, but labels are what we test)."""
-    monkeypatch.setattr(plots, "find_cjk_font", lambda: "DejaVu Sans")
+    monkeypatch.setattr(reformabm.fonts, "find_cjk_font", lambda: "DejaVu Sans")
 
 
 @pytest.fixture
 def no_cjk(monkeypatch):
-    monkeypatch.setattr(plots, "find_cjk_font", lambda: None)
+    monkeypatch.setattr(reformabm.fonts, "find_cjk_font", lambda: None)
 
 
 def texts(fig: Figure) -> list[str]:
@@ -128,12 +128,12 @@ def test_timeseries_panels_labels_and_reform_marks(reformed, lang, zh):
     for ax in axes:  # every panel has a dashed line on each reform day
         xs = sorted(line.get_xdata()[0] for line in ax.lines if line.get_gid() == "reform-mark")
         assert xs == list(REFORM_DAYS)
-    labels = [t.get_text() for t in axes[0].texts if t.get_gid() == "reform-label"]
+    labels = [t.get_text() for t in fig.findobj(matplotlib.text.Text) if t.get_gid() == "reform-label"]
     if lang == "zh":
-        assert labels == ["数字平台（五层贯通）", "撤销层级（扁平化）"]
+        assert labels == ["第 12 天：数字平台（五层贯通）", "第 20 天：撤销层级（扁平化）"]
         assert all("DejaVu Sans" in t.get_fontfamily() for t in fig.findobj(matplotlib.text.Text))
     else:
-        assert labels == ["platform", "remove layer"]
+        assert labels == ["day 12: platform", "day 20: remove layer"]
 
 
 def test_marks_follow_the_reform_column(reformed):
@@ -157,6 +157,62 @@ def test_marks_follow_the_reform_column(reformed):
     assert [
         line.get_xdata()[0] for line in fig.axes[0].lines if line.get_gid() == "reform-mark"
     ] == [5]
+
+
+def _twins(reform_day=15, days=40):
+    """Two arms identical before ``reform_day``; the reform arm jumps on that day."""
+    day = np.arange(1, days + 1)
+    base = pd.DataFrame({"day": day, "on_time_rate": 0.8 + 0.01 * np.sin(day), "n_layers": 4,
+                         "span_of_control_max": 8, "reform": ""})
+    ref = base.copy()
+    after = ref["day"] >= reform_day
+    ref.loc[after, "on_time_rate"] += 0.1
+    ref.loc[after, "n_layers"] = 3
+    ref.loc[after, "span_of_control_max"] = 40
+    ref.loc[ref["day"] == reform_day, "reform"] = "remove_layer"
+    return pd.concat([base.assign(arm="baseline", seed=1), ref.assign(arm="reform", seed=1)], ignore_index=True)
+
+
+def test_smoothing_is_trailing_so_no_effect_shows_before_the_reform_day():
+    twins = _twins()
+    fig = plots.timeseries(twins, ["on_time_rate", "n_layers", "span_of_control_max"], hue="arm", rolling=7)
+    data = fig.timeseries_data
+    arms = {a: g.set_index("day") for a, g in data.groupby("arm")}
+    diff = arms["reform"]["on_time_rate"] - arms["baseline"]["on_time_rate"]
+    assert (diff[diff.index < 15].abs() < 1e-12).all()  # nothing before the reform day
+    assert diff.loc[15] > 0 and diff.loc[21] == pytest.approx(0.1)  # ramps up after it
+    # the smoothed panel says how on its axis; counts and structure are drawn as they are
+    assert fig.smoothed == ["on_time_rate"]
+    ax = visible_axes(fig)
+    assert ax[0].get_ylabel() == "7-day trailing mean" and ax[1].get_ylabel() == ""
+    assert set(data["n_layers"]) == {3, 4} and set(data["span_of_control_max"]) == {8, 40}
+    assert not plots.smoothable(twins, "open") and plots.smoothable(twins, "on_time_rate")
+
+
+def _overlaps(boxes):
+    return [(i, j) for i in range(len(boxes)) for j in range(i + 1, len(boxes)) if boxes[i].overlaps(boxes[j])]
+
+
+@pytest.mark.parametrize("days", [(10, 11, 12), (10, 10, 30), (5, 6, 7, 8, 9, 40)])
+def test_reform_labels_never_overlap(reformed, days):
+    ts = reformed.timeseries()
+    names = ["platform", "remove_layer", "supervision", "campaigns", "empower_centre", "rule_growth"]
+    marks = [(d, names[i]) for i, d in enumerate(days)]
+    fig = plots.timeseries(ts, ["open", "on_time_rate", "n_layers"], reforms=marks)
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    canvas = FigureCanvasAgg(fig)
+    canvas.draw()
+    renderer = canvas.get_renderer()
+    texts_ = [t for t in fig.findobj(matplotlib.text.Text) if t.get_gid() == "reform-label"]
+    assert len(texts_) == len(set(days))  # one label per reform day, naming that day's reforms
+    boxes = [t.get_window_extent(renderer) for t in texts_]
+    assert _overlaps(boxes) == []
+    # nor do they overprint the panels' titles, tick labels or axis labels
+    others = [t.get_window_extent(renderer) for ax in visible_axes(fig)
+              for t in [ax.title, ax.xaxis.label, ax.yaxis.label, *ax.get_xticklabels(), *ax.get_yticklabels()]
+              if t.get_text() and t.get_visible()]
+    assert not any(b.overlaps(o) for b in boxes for o in others)
 
 
 def test_timeseries_unknown_metric(reformed):
@@ -320,25 +376,22 @@ def test_sensitivity_morris_single_metric():
 # ---- org network, levels, one issue ------------------------------------------------------------
 
 
-@pytest.mark.parametrize("use_viz", [True, False])
-def test_org_network(reformed, use_viz):
-    fig = plots.org_network(reformed, use_viz=use_viz)
+def test_org_network(reformed):
+    fig = plots.org_network(reformed)
     assert isinstance(fig, Figure)
     drawn = fig.drawn
     assert "township" not in drawn  # removed on day 20
     assert {"grid", "village", "county", "centre", "department"} <= set(drawn)
-    assert sum(len(v) for v in drawn.values()) == reformed.org.number_of_nodes()
+    assert sum(len(v) for v in drawn.values()) == fig.org_view.number_of_nodes()
 
 
-def test_org_network_by_rank_in_chinese(reformed, zh):
-    fig = plots.org_network(reformed.org, lang="zh", use_viz=False)
-    assert "组织网络（按层级）" in texts(fig)
-    assert "网格" in texts(fig) and "职能部门" in " ".join(texts(fig))
-    g = nx.DiGraph(reformed.org)
-    pos = plots._rank_layout(g)
-    grid = next(u for u, k in g.nodes(data="kind") if k == "grid")
-    county = next(u for u, k in g.nodes(data="kind") if k == "county")
-    assert pos[county][1] > pos[grid][1]
+def test_org_network_is_the_viz_drawing_in_chinese(reformed, zh):
+    from reformabm.viz.drawing import draw_org
+
+    fig = plots.org_network(reformed.org, lang="zh")
+    ref = draw_org(reformed.org, lang="zh")
+    assert fig.drawn == ref.drawn
+    assert "职能部门" in " ".join(texts(fig))
 
 
 @pytest.mark.parametrize("lang", ["en", "zh"])

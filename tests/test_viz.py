@@ -21,6 +21,7 @@ import numpy as np
 import pytest
 from matplotlib.figure import Figure
 
+import reformabm.fonts
 from reformabm import ReformModel
 from reformabm.reforms import parse_reform
 from reformabm.scenario import MODELS_DIR
@@ -221,6 +222,7 @@ def test_timeseries_plot_with_reform_markers():
 
 def test_chinese_labels_fall_back_to_english_without_a_cjk_font(monkeypatch):
     monkeypatch.setattr(drawing, "cjk_font", lambda: None)
+    monkeypatch.setattr(reformabm.fonts, "find_cjk_font", lambda: None)
     m = stepped(days=1)
     with pytest.warns(CJKFontWarning):
         fig = draw_org(m, lang="zh")
@@ -230,6 +232,7 @@ def test_chinese_labels_fall_back_to_english_without_a_cjk_font(monkeypatch):
 
 def test_chinese_labels_with_a_cjk_font(monkeypatch):
     monkeypatch.setattr(drawing, "cjk_font", lambda: "DejaVu Sans")  # stands in for a CJK font
+    monkeypatch.setattr(reformabm.fonts, "find_cjk_font", lambda: "DejaVu Sans")
     m = stepped(days=1)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # DejaVu has no CJK glyphs

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import io
 import re
-import warnings
 from collections import Counter
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
@@ -30,7 +29,7 @@ from matplotlib.collections import LineCollection
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
-from reformabm.fonts import CJK_FAMILIES, CJKFontWarning, find_cjk_font  # noqa: F401
+from reformabm.fonts import CJK_FAMILIES, CJKFontWarning, find_cjk_font, resolve_language  # noqa: F401
 from reformabm.org.graph import KIND_LABELS as _KIND_LABELS  # noqa: E402
 from reformabm.org.graph import EdgeKind, NodeKind
 from reformabm.viz.layout import TERRITORIAL_ROWS, aggregate_org, hierarchical_layout
@@ -65,20 +64,13 @@ cjk_font = find_cjk_font
 def effective_language(lang: str) -> tuple[str, str | None]:
     """``(language, font)`` actually used for ``lang`` ("en" or "zh").
 
-    Chinese without a CJK font falls back to English with a :class:`CJKFontWarning`.
+    Chinese without a CJK font falls back to English with a :class:`CJKFontWarning`; the one
+    resolver is :func:`reformabm.fonts.resolve_language`.
     """
     if lang != "zh":
         return "en", None
-    font = cjk_font()
-    if font is None:
-        warnings.warn(
-            "no CJK font found by matplotlib (install e.g. fonts-noto-cjk): "
-            "the drawing uses English labels",
-            CJKFontWarning,
-            stacklevel=3,
-        )
-        return "en", None
-    return "zh", font
+    used, families = resolve_language("zh")
+    return used, families[0] if families else None
 
 
 # ---- vocabulary ------------------------------------------------------------------------------
@@ -669,17 +661,6 @@ def reform_marks(source: ReformModel | pd.DataFrame) -> list[tuple[int, str]]:
     return out
 
 
-def _reform_label(name: str, lang: str) -> str:
-    if lang == "zh":
-        from reformabm.reforms import REGISTRY
-
-        cls = REGISTRY.get(name)
-        if cls is not None:
-            return cls.label_zh
-        return {"middle_layer_emerged": "中间层再生"}.get(name, name)
-    return name.replace("_", " ")
-
-
 class TimeseriesPlot:
     """A reusable figure of six panels of daily metrics; :meth:`update` only sets new data.
 
@@ -732,7 +713,7 @@ class TimeseriesPlot:
             )
         for ax in self.axes[1]:
             ax.set_xlabel(_t(("day", "天"), self.lang), fontsize=7, fontfamily=self.fam)
-        self.title = self.fig.suptitle("", fontsize=10, fontfamily=self.fam)
+        self.title = self.fig.suptitle("", fontsize=10, fontfamily=self.fam, x=0.01, ha="left")
 
     def update(self, df: pd.DataFrame, marks: Sequence[tuple[int, str]] = ()) -> Figure:
         """Show ``df`` (a model's ``timeseries()``) and reform markers; return the figure."""
@@ -755,41 +736,24 @@ class TimeseriesPlot:
         self.axes[0, 0].set_xlim(0, max(last, 1))
         marks = list(marks)
         if marks != self._marks:
+            from reformabm.plots import draw_reform_marks
+
             for ax in self.axes.flat:
                 for artist in [a for a in ax.lines if a.get_gid() == "reform-mark"]:
                     artist.remove()
-            for t in [t for t in self.axes[0, 0].texts if t.get_gid() == "reform-label"]:
-                t.remove()
-            for day, name in marks:
-                for ax in self.axes.flat:
-                    ax.axvline(
-                        day,
-                        color="#d62728",
-                        linestyle="--",
-                        linewidth=0.9,
-                        alpha=0.8,
-                        gid="reform-mark",
-                    )
-                self.axes[0, 0].annotate(
-                    _reform_label(name, self.lang),
-                    (day, 1.0),
-                    xycoords=("data", "axes fraction"),
-                    xytext=(-2, -2),
-                    textcoords="offset points",
-                    rotation=90,
-                    va="top",
-                    ha="right",
-                    fontsize=6,
-                    color="#d62728",
-                    fontfamily=self.fam,
-                    gid="reform-label",
-                )
+            for leg in list(self.fig.legends):
+                leg.remove()
+            leg = draw_reform_marks(self.fig, list(self.axes.flat), marks, self.lang, loc="upper right",
+                                    bbox_to_anchor=(0.995, 0.995), fontsize=6)
+            if leg is not None and self.fam:
+                for txt in [*leg.get_texts(), leg.get_title()]:
+                    txt.set_fontfamily(self.fam)
             self._marks = marks
         self.title.set_text(
             _t(
                 (
-                    f"Daily metrics to day {last} (dashed red: reforms)",
-                    f"每日指标（至第 {last} 天；红色虚线：改革）",
+                    f"Daily metrics to day {last} (dashed lines: reform days)",
+                    f"每日指标（至第 {last} 天；虚线：改革日）",
                 ),
                 self.lang,
             )
