@@ -44,3 +44,10 @@ def test_counts_agree_with_durations():
     assert _same({k: a[k] for k in ("p50", "p90", "p99")}, b)
     assert abs(a["mean"] - b["mean"]) < 1e-12
     assert math.isnan(km_summary(d, np.zeros(len(d), bool))["mean"])
+
+
+def test_whole_days_as_floats_take_the_counting_path():
+    d = np.array([0, 1, 1, 2, 5, 5, 7])
+    c = np.array([True, True, False, True, False, True, False])
+    assert _same(km_summary(d.astype(float), c), km_summary(d, c))
+    assert _same(km_summary(d.astype(np.int32), c), _scipy(d, c))
