@@ -130,6 +130,12 @@ scenario = "teaching"
 days = 365
 replications = {runs}
 seed = 8
+
+[design]
+kind = "grid"
+
+[levers.reforms.options]
+none = []
 """)
     return p
 
@@ -176,6 +182,8 @@ def peer(runs: int = 60) -> dict[str, Any]:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--only", action="append", choices=GROUPS, help="run only this group (repeatable)")
+    parser.add_argument("--sweep-runs", type=int, default=200, help="teaching years in the sweep group (200)")
+    parser.add_argument("--peer-runs", type=int, default=60, help="teaching years in the peer group (60)")
     args = parser.parse_args(argv)
     groups = args.only or list(DEFAULT)
     res: dict[str, Any] = json.loads(OUT.read_text()) if OUT.exists() else {}
@@ -199,14 +207,15 @@ def main(argv: list[str] | None = None) -> int:
         res["help"] = h = help_time()
         print(f"reformabm --help: {h['wall_s']:.2f} s")
     if "sweep" in groups:
-        say("reformabm sweep, 200 teaching years, 2 workers ...")
-        res["sweep"] = s = sweep_efficiency(res["teaching"]["seconds"])
-        print(f"sweep 200 teaching years on 2 workers: {s['wall_s']:.1f} s wall; in-process year "
+        say(f"reformabm sweep, {args.sweep_runs} teaching years, 2 workers ...")
+        res["sweep"] = s = sweep_efficiency(res["teaching"]["seconds"], runs=args.sweep_runs)
+        print(f"sweep {s['runs']} teaching years on 2 workers: {s['wall_s']:.1f} s wall; in-process year "
               f"{s['single_run_s']:.3f} s; efficiency {s['efficiency']:.1%} (target >= 85 %)")
     if "peer" in groups:
-        say("60 teaching years: reformabm sweep vs mesa.batch_run, 2 processes ...")
-        res["peer"] = p = peer()
-        print(f"60 teaching years, 2 processes: sweep {p['sweep_s']:.1f} s, batch_run {p['batch_run_s']:.1f} s; "
+        say(f"{args.peer_runs} teaching years: reformabm sweep vs mesa.batch_run, 2 processes ...")
+        res["peer"] = p = peer(args.peer_runs)
+        print(f"{p['runs']} teaching years, 2 processes: sweep {p['sweep_s']:.1f} s, "
+              f"batch_run {p['batch_run_s']:.1f} s; "
               f"ratio {p['time_ratio']:.2f} (target <= 1.0)")
     res["meta"]["loadavg_at_end"] = os.getloadavg()[0]
     OUT.parent.mkdir(exist_ok=True)

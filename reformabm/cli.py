@@ -68,6 +68,8 @@ def cmd_run(args: argparse.Namespace) -> int:
     t0 = time.perf_counter()
     model = ReformModel(args.scenario, rng=args.seed_value(), days=args.days, overrides=overrides,
                         reforms=args.reform or [])
+    if args.no_events:  # nobody will read the histories: do not keep them (counts stay)
+        model.events.enabled = False
     show = not args.quiet and sys.stderr.isatty() and model.days * model.spec.residents.population > 5e7
     if show:
         from tqdm import tqdm
@@ -266,7 +268,8 @@ def build_parser() -> argparse.ArgumentParser:
                      help="override a scenario parameter, e.g. --set centre.authority=0.8 (repeatable)")
     run.add_argument("--reform", action="append", metavar="NAME[:K=V,...]@DAY",
                      help="schedule a reform, e.g. --reform remove_layer:layer=township@180 (repeatable)")
-    run.add_argument("--no-events", action="store_true", help="do not write events.parquet (each issue's history)")
+    run.add_argument("--no-events", action="store_true",
+                     help="do not record or write events.parquet (each issue's history)")
     run.add_argument("--no-graphml", action="store_true", help="do not write org_graph.graphml")
     run.add_argument("--quiet", action="store_true", help="print nothing")
     run.set_defaults(func=cmd_run)

@@ -112,6 +112,11 @@ _COLUMNS: dict[str, tuple[type, object]] = {
 }
 
 
+def _column(n: int, dtype: type, fill: object) -> np.ndarray:
+    """A column of ``n`` rows of ``fill``; zero columns stay unmapped until rows are used (calloc)."""
+    return np.zeros(n, dtype=dtype) if fill == 0 else np.full(n, fill, dtype=dtype)
+
+
 class IssueStore:
     """Columnar store of all issues of a run; row index = ``issue_id``.
 
@@ -126,7 +131,7 @@ class IssueStore:
         self.n = 0
         self._cap = max(16, int(capacity))
         for name, (dtype, fill) in _COLUMNS.items():
-            setattr(self, name, np.full(self._cap, fill, dtype=dtype))
+            setattr(self, name, _column(self._cap, dtype, fill))
         self.open_ids = np.zeros(0, dtype=np.int64)
 
     def __len__(self) -> int:
@@ -140,7 +145,7 @@ class IssueStore:
             return
         for name, (dtype, fill) in _COLUMNS.items():
             old = getattr(self, name)
-            new = np.full(cap, fill, dtype=dtype)
+            new = _column(cap, dtype, fill)
             new[: self.n] = old[: self.n]
             setattr(self, name, new)
         self._cap = cap

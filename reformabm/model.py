@@ -178,6 +178,22 @@ class ReformModel(mesa.Model):
         self.comeback_ids = np.zeros(0, np.int64)
         self.comeback_due = np.zeros(0, np.int64)
 
+    #: per-unit state arrays that outlive a reform of the organisation (name -> dtype), indexed
+    #: by unit id; :meth:`_resize_unit_state` keeps them the size of the routing tables
+    UNIT_STATE: dict[str, type] = {"work_today": np.float64, "patrol_days": np.float64,
+                                   "_work_yesterday": np.float64, "accountability_cases": np.int64}
+
+    def _resize_unit_state(self, n: int) -> None:
+        """Resize every per-unit state array (here and the workload's) to ``n`` units, keeping values."""
+        for name, dtype in self.UNIT_STATE.items():
+            old = getattr(self, name, None)
+            new = np.zeros(n, dtype)
+            if old is not None:
+                new[: min(len(old), n)] = old[:n]
+            setattr(self, name, new)
+        if hasattr(self, "workload"):
+            self.workload.resize(n)
+
     def _refresh_tables(self) -> None:
         """Re-derive routing arrays and structure metrics after the org graph changed."""
         self.tables: RoutingTables = routing_tables(
@@ -186,20 +202,7 @@ class ReformModel(mesa.Model):
         n = self.tables.n
         self.capacity = self.tables.staff.copy()
         self.capacity_left = self.capacity.copy()
-        old = getattr(self, "work_today", np.zeros(0))
-        self.work_today = np.zeros(n)
-        self.work_today[: len(old)] = old[:n]
-        oldp = getattr(self, "patrol_days", np.zeros(0))
-        self.patrol_days = np.zeros(n)
-        self.patrol_days[: len(oldp)] = oldp[:n]
-        oldy = getattr(self, "_work_yesterday", np.zeros(0))
-        self._work_yesterday = np.zeros(n)
-        self._work_yesterday[: len(oldy)] = oldy[:n]
-        old_cases = getattr(self, "accountability_cases", np.zeros(0, np.int64))
-        self.accountability_cases = np.zeros(n, np.int64)
-        self.accountability_cases[: len(old_cases)] = old_cases[:n]
-        if hasattr(self, "workload"):
-            self.workload.resize(n)
+        self._resize_unit_state(n)
         self._structure = {
             "staff_total": staff_total(self.org),
             "n_layers": n_layers(self.org),

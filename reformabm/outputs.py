@@ -103,7 +103,7 @@ def json_ready(obj: Any) -> Any:
 
 
 #: rows per Parquet row group when writing issues and events: bounds the memory the writing needs
-ROW_GROUP = 262_144
+ROW_GROUP = 65_536
 
 
 def _write_parquet(frames: Iterable[pd.DataFrame], path: Path) -> None:

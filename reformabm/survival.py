@@ -73,14 +73,40 @@ def km_summary(durations: np.ndarray, closed: np.ndarray) -> dict[str, float]:
     >>> r["p50"] != r["p50"]  # only a third closed: the median is not reached
     True
     """
-    durations = np.asarray(durations, dtype=float)
+    durations = np.asarray(durations)
     closed = np.asarray(closed, dtype=bool)
     if len(durations) == 0 or not closed.any():
         return _stats(np.zeros(0), np.zeros(0), 0.0)
+    if durations.dtype.kind not in "iu":
+        durations = durations.astype(float)
+    if durations.min() >= 0 and durations.max() < 1e7 and (
+            durations.dtype.kind in "iu" or np.array_equal(durations, np.floor(durations))):
+        return _km_whole_days(durations if durations.dtype.kind in "iu" else durations.astype(np.int64), closed)
     from scipy.stats import CensoredData, ecdf
 
     res = ecdf(CensoredData(uncensored=durations[closed], right=durations[~closed]))
     return _stats(np.asarray(res.sf.quantiles), np.asarray(res.sf.probabilities), float(durations.max()))
+
+
+def _km_whole_days(days: np.ndarray, closed: np.ndarray) -> dict[str, float]:
+    """:func:`km_summary` of whole-day durations by counting: the numbers scipy's ``ecdf`` gives.
+
+    Same arithmetic as ``scipy.stats.ecdf`` (the survival curve at every distinct observed
+    time: ``S = cumprod((n - d) / n)`` with censoring, ``1 - cumsum(d) / N`` without), so the
+    results are equal to the last bit, without sorting a million durations
+    (``tests/test_survival.py`` checks it).
+    """
+    length = int(days.max()) + 1
+    died = np.bincount(days[closed], minlength=length)
+    total = np.bincount(days, minlength=length)
+    at_risk = np.cumsum(total[::-1])[::-1]
+    t = np.flatnonzero(total)
+    if closed.all():  # scipy's uncensored branch: the empirical CDF
+        surv = 1 - np.cumsum(died[t]) / len(days)
+    else:
+        n, d = at_risk[t], died[t]
+        surv = np.cumprod((n - d) / n)
+    return _stats(t.astype(float), surv, float(length - 1))
 
 
 def km_summary_from_counts(events: np.ndarray, censored: np.ndarray) -> dict[str, float]:

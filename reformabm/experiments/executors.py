@@ -73,7 +73,8 @@ def _mp_context() -> Any:
     if sys.platform == "win32":
         return multiprocessing.get_context("spawn")
     ctx = multiprocessing.get_context("forkserver")
-    ctx.set_forkserver_preload(["reformabm.experiments.runner"])
+    # workers fork from a server that has imported the model (Mesa, pandas, scipy) once
+    ctx.set_forkserver_preload(["reformabm.experiments.runner", "reformabm.model", "reformabm.reforms"])
     return ctx
 
 
