@@ -91,7 +91,7 @@ def cmd_sensitivity(args: argparse.Namespace) -> int:
     """``reformabm sensitivity DIR``."""
     from reformabm.experiments.sensitivity import analyze, format_table, plot_indices
 
-    table = analyze(args.dir, args.metric or None)
+    table = analyze(args.dir, args.metric or None, method=args.method)
     a = table.attrs
     print(f"{a['method']} indices from {a['n_points']} points x {a['replications']} "
           f"replication(s) ({a['runs']} runs stored, {a['failed']} failed); outputs averaged "
@@ -130,8 +130,13 @@ def add_parsers(sub: Any) -> None:
                     help="validate the sweep file and print the design's size only")
     sw.add_argument("--quiet", action="store_true", help="print nothing but errors")
     sw.set_defaults(func=cmd_sweep)
-    se = sub.add_parser("sensitivity", help="Sobol or Morris indices of a sweep's results (SALib)")
+    se = sub.add_parser("sensitivity", help="sensitivity indices of a sweep's results (SALib): "
+                        "sobol, morris, delta, pawn, rbd_fast, dgsm")
     se.add_argument("dir", type=Path, help="a sweep's output directory")
+    se.add_argument("--method", default=None,
+                    help="sobol | morris | delta | pawn | rbd_fast | dgsm (default: the design's "
+                         "own: sobol, morris, or dgsm for finite_diff); delta, pawn and rbd_fast "
+                         "read lhs, random and sobol designs")
     se.add_argument("--metric", action="append", metavar="NAME",
                     help="summary metric to analyse (repeatable; 'all' for every one)")
     se.add_argument("--no-plot", action="store_true", help="do not write the bar chart and CSV")
