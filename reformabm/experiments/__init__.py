@@ -4,7 +4,7 @@ The experiment is declared apart from the model (a sweep file, :mod:`.design`), 
 ``concurrent.futures.Executor`` (:mod:`.executors`: a local process pool or a Dask cluster)
 in chunks (:mod:`.runner`), whole or in shards for job arrays (:mod:`.shards`), into a
 resumable Parquet store (:mod:`.store`), and is analysed
-with SALib (:mod:`.sensitivity`). See ``docs/sweeps.md``.
+with SALib (:mod:`.sensitivity`) and EMA workbench's scenario discovery (:mod:`.discovery`). See ``docs/sweeps.md``.
 
 >>> from reformabm.experiments import load_sweep, sweep, make_executor, load  # doctest: +SKIP
 >>> design = load_sweep("models/sweeps/teaching_sweep.toml")                 # doctest: +SKIP
@@ -23,6 +23,7 @@ from reformabm.experiments.design import (
     run_seed,
     salib_problem,
 )
+from reformabm.experiments.discovery import discover, to_ema
 from reformabm.experiments.executors import SequentialExecutor, make_executor
 from reformabm.experiments.runner import SweepOptions, SweepReport, run_chunk, sweep
 from reformabm.experiments.shards import Shard, slurm_script
@@ -31,5 +32,6 @@ from reformabm.experiments.store import RunStore, load, load_points, load_runs, 
 __all__ = [
     "DesignKind", "Lever", "Sweep", "SweepError", "load_sweep", "parse_sweep", "run_seed",
     "salib_problem", "SequentialExecutor", "make_executor", "SweepOptions", "SweepReport",
-    "run_chunk", "sweep", "Shard", "slurm_script", "RunStore", "load", "load_points", "load_runs", "load_timeseries",
+    "run_chunk", "sweep", "discover", "to_ema",
+    "Shard", "slurm_script", "RunStore", "load", "load_points", "load_runs", "load_timeseries",
 ]
