@@ -135,8 +135,11 @@ def _quiet() -> Any:
 
     @contextlib.contextmanager
     def ctx() -> Any:
+        fmt = warnings.formatwarning  # SALib's delta replaces it process-wide; put it back
         with contextlib.ExitStack() as stack:
-            stack.enter_context(warnings.catch_warnings())
+            stack.callback(setattr, warnings, "formatwarning", fmt)
+            # record=True: SALib's own simplefilter("once") cannot make its notices print
+            stack.enter_context(warnings.catch_warnings(record=True))
             stack.enter_context(np.errstate(all="ignore"))
             warnings.simplefilter("ignore", RuntimeWarning)
             warnings.simplefilter("ignore", UserWarning)
