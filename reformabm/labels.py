@@ -125,6 +125,9 @@ LABELS: dict[str, tuple[str, str]] = {
     "S1": ("first order S1", "一阶指数 S1"),
     "ST": ("total ST", "总效应指数 ST"),
     "mu_star": ("Morris mu*", "Morris μ*"),
+    "delta": ("Borgonovo delta", "Borgonovo δ（矩独立）"),
+    "median": ("PAWN median KS distance", "PAWN 中位 KS 距离"),
+    "dgsm": ("DGSM (bounds ST)", "DGSM 导数指标（ST 上界）"),
     "sigma": ("Morris sigma", "Morris σ"),
     "mu": ("Morris mu", "Morris μ"),
     # per level

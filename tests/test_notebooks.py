@@ -30,6 +30,7 @@ SMALL: dict[str, str] = {
     # the sweep file's reforms apply on day 90, so its runs need more days
     "06_sweeps_and_sensitivity": "TRAJECTORIES = 2\nDAYS = 95\nSOBOL_N = 4",
     "07_calibration": "DAYS = 30\nBUDGET = 12\nLOG_BUDGET = 8\nWORKERS = 1",
+    "08_scenario_discovery": "POINTS = 24\nDAYS = 40\nREFORM_DAY = 20\nSHARDS = 2\nSOBOL_N = 4",
     "classroom/exercise_overloaded_county": "DAYS = 60\nREFORM_DAY = 20\nSEEDS = [1, 2]",
     "classroom/answers_overloaded_county": "DAYS = 60\nREFORM_DAY = 20\nSEEDS = [1, 2]",
     "classroom/exercise_middle_layer": "DAYS = 70\nREFORM_DAY = 35\nSEEDS = [1, 2]",

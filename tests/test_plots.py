@@ -373,6 +373,20 @@ def test_sensitivity_morris_single_metric():
         plots.sensitivity(pd.DataFrame({"lever": ["a"], "x": [1]}))
 
 
+@pytest.mark.parametrize(("method", "bars"), [
+    ("delta", {"bars:delta", "bars:S1"}), ("pawn", {"bars:median"}),
+    ("rbd_fast", {"bars:S1"}), ("dgsm", {"bars:dgsm"}),
+])
+def test_sensitivity_other_salib_methods(method, bars):
+    t = pd.DataFrame({"lever": ["a", "b"], "delta": [0.3, 0.1], "delta_conf": [0.02, 0.02],
+                      "S1": [0.4, 0.1], "S1_conf": [0.05, 0.05], "median": [0.3, 0.1],
+                      "median_conf": [0.03, 0.03], "dgsm": [1.2, 0.2], "dgsm_conf": [0.1, 0.1]})
+    t.attrs["method"] = method
+    fig = plots.sensitivity(t)
+    assert {p.get_gid() for p in visible_axes(fig)[0].patches} == bars
+    assert fig.get_suptitle()
+
+
 # ---- org network, levels, one issue ------------------------------------------------------------
 
 

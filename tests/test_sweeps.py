@@ -484,3 +484,101 @@ def test_mesa_batch_run_keeps_working():
     df = pd.DataFrame(rows)
     assert len(df) == 4 and set(df["centre_authority"]) == {0.2, 0.8}
     assert (df["Step"] == 10).all() and (df["created_total"] > 0).all()
+
+
+# ---- more SALib methods (delta, PAWN, RBD-FAST, DGSM) --------------------------------------------
+
+
+def ishigami_run(scenario, days, run, every=0, columns=None):
+    """A stand-in for the model: Ishigami's function of three [0, 1] levers mapped to [-pi, pi]."""
+    x = np.array([[run.overrides[k] for k in ISHIGAMI_LEVERS]])
+    return {"y": float(ishigami(-np.pi + 2 * np.pi * x)[0]), "days": days}, None
+
+
+ISHIGAMI_LEVERS = ["centre.authority", "residents.initial_trust", "residents.initial_satisfaction"]
+ISHIGAMI_S1 = [0.3139, 0.4424, 0.0]
+ISHIGAMI_ST = [0.5576, 0.4424, 0.2437]
+# E[(df/dx_i)^2] on [-pi, pi]^3: cos^2 x1 (1 + b x3^4)^2, a^2 sin^2(2 x2), 16 b^2 x3^6 sin^2 x1
+ISHIGAMI_VI = [0.5 * (1 + 0.2 * np.pi**4 / 5 + 0.01 * np.pi**8 / 9), 7.0**2 / 2,
+               8 * 0.01 * np.pi**6 / 7]
+
+
+def ishigami_store(tmp_path, kind: str, size: int, **design) -> Path:
+    data = tiny(design={"kind": kind, "size": size, **design}, sweep={"replications": 1},
+                levers={k: {"range": [0.0, 1.0]} for k in ISHIGAMI_LEVERS})
+    out = tmp_path / kind
+    sweep(parse_sweep(data), out, options=SweepOptions(run_fn=ishigami_run, chunk_size=256))
+    return out
+
+
+def test_delta_recovers_first_order_indices_of_a_linear_function():
+    pytest.importorskip("SALib")
+    from reformabm.experiments.sensitivity import delta_indices
+
+    U = unit_sample("lhs", 3, 512, seed=2)
+    t = delta_indices(["a", "b", "c"], U, 4 * U[:, 0] + 2 * U[:, 1], num_resamples=10)
+    t = t.set_index("lever")
+    np.testing.assert_allclose(t["S1"], [16 / 20, 4 / 20, 0.0], atol=0.08)  # variance shares
+    assert t["delta"]["a"] > t["delta"]["b"] > t["delta"]["c"]  # c does not matter at all
+    assert (t["delta_conf"] > 0).all()
+
+
+def test_pawn_ranks_ishigami_and_bootstraps_its_interval():
+    pytest.importorskip("SALib")
+    from reformabm.experiments.sensitivity import pawn_indices
+
+    U = unit_sample("lhs", 3, 512, seed=2)
+    t = pawn_indices(["x1", "x2", "x3"], U, ishigami(-np.pi + 2 * np.pi * U), num_resamples=10)
+    t = t.set_index("lever")
+    assert t["median"]["x2"] > t["median"]["x1"] > 2 * t["median"]["x3"] > 0
+    assert (t["median_conf"] > 0).all() and (t["maximum"] >= t["median"]).all()
+
+
+def test_rbd_fast_recovers_ishigami_first_order_indices():
+    pytest.importorskip("SALib")
+    from reformabm.experiments.sensitivity import rbd_fast_indices
+
+    U = unit_sample("lhs", 3, 1024, seed=3)
+    t = rbd_fast_indices(["x1", "x2", "x3"], U, ishigami(-np.pi + 2 * np.pi * U)).set_index("lever")
+    np.testing.assert_allclose(t["S1"], ISHIGAMI_S1, atol=0.06)
+    assert (t["S1_conf"] > 0).all()
+    with pytest.raises(SweepError, match="more than 20 points"):
+        rbd_fast_indices(["x1", "x2", "x3"], U[:20], U[:20, 0])
+
+
+def test_dgsm_recovers_ishigami_derivatives_and_bounds_st():
+    pytest.importorskip("SALib")
+    from reformabm.experiments.sensitivity import dgsm_indices
+
+    U = unit_sample("finite_diff", 3, 1024, seed=3, step=0.001)
+    assert U.shape == (4096, 3) and U.min() >= 0 and U.max() <= 1
+    t = dgsm_indices(["x1", "x2", "x3"], U, ishigami(-np.pi + 2 * np.pi * U)).set_index("lever")
+    # vi is per unit of the [0, 1] coordinate: (2 pi)^2 times the derivative on [-pi, pi]
+    np.testing.assert_allclose(t["vi"] / (2 * np.pi) ** 2, ISHIGAMI_VI, rtol=0.06)
+    assert (t["dgsm"] >= np.array(ISHIGAMI_ST)).all()  # an upper bound of the total index
+    assert (t["dgsm_conf"] > 0).all() and (t["dgsm_conf"] < t["dgsm"]).all()
+
+
+def test_sensitivity_methods_on_stores_and_the_design_each_needs(tmp_path, capsys):
+    pytest.importorskip("SALib")
+    lhs = ishigami_store(tmp_path, "lhs", 256)
+    rbd = analyze(lhs, ["y"], method="rbd_fast").set_index("lever")
+    assert list(rbd.index) == ISHIGAMI_LEVERS and rbd.attrs["method"] == "rbd_fast"
+    assert rbd["S1"].iloc[1] > rbd["S1"].iloc[0] > rbd["S1"].iloc[2]
+    assert main(["sensitivity", str(lhs), "--metric", "y", "--method", "delta"]) == 0
+    out = capsys.readouterr().out
+    assert "delta indices from 256 points" in out and "delta_conf" in out
+    assert (lhs / "sensitivity_delta.png").stat().st_size > 0
+    for method, needs in [("sobol", 'kind = "sobol"'), ("morris", 'kind = "morris"'),
+                          ("dgsm", 'kind = "finite_diff"'), ("fast99", "expected one of")]:
+        assert main(["sensitivity", str(lhs), "--metric", "y", "--method", method]) == 2
+        err = capsys.readouterr().err
+        assert needs in err and "Traceback" not in err, err
+    assert main(["sensitivity", str(lhs)]) == 2  # an lhs design has no default method
+    assert "--method delta, pawn or rbd_fast" in capsys.readouterr().err
+    fd = ishigami_store(tmp_path, "finite_diff", 64, step=0.01)
+    assert json.loads((fd / "manifest.json").read_text())["design"]["n_points"] == 64 * 4
+    dg = analyze(fd, ["y"])  # the design's own method
+    assert dg.attrs["method"] == "dgsm" and (dg["dgsm"] > 0).all()
+    with pytest.raises(SweepError, match="design.step"):
+        parse_sweep(tiny(design={"kind": "lhs", "size": 4, "step": 0.1}))

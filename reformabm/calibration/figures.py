@@ -31,7 +31,7 @@ def _both(key: str) -> tuple[str, list[str] | None]:
 
 
 def _fonts(fig: Figure, fam: list[str] | None) -> Figure:
-    from reformabm.plots import _apply_font
+    from reformabm.plots._base import _apply_font
 
     return _apply_font(fig, fam)
 
@@ -44,7 +44,7 @@ def fit_figure(report: dict[str, Any]) -> Figure:
     report : dict
         A calibration report (``report.json``).
     """
-    from reformabm.plots import _new_figure
+    from reformabm.plots._base import _new_figure
 
     rows = report["targets"]
     n = len(rows)
@@ -80,7 +80,7 @@ def posterior_figure(posterior: pd.DataFrame, report: dict[str, Any], max_points
 
     The axes span each parameter's prior range; the red line marks ``best``.
     """
-    from reformabm.plots import _new_figure
+    from reformabm.plots._base import _new_figure
 
     params = list(report["params"])
     k = len(params)

@@ -4,7 +4,7 @@ The experiment is declared apart from the model (a sweep file, :mod:`.design`), 
 ``concurrent.futures.Executor`` (:mod:`.executors`: a local process pool or a Dask cluster)
 in chunks (:mod:`.runner`), whole or in shards for job arrays (:mod:`.shards`), into a
 resumable Parquet store (:mod:`.store`), and is analysed
-with SALib (:mod:`.sensitivity`). See ``docs/sweeps.md``.
+with SALib (:mod:`.sensitivity`) and EMA workbench's scenario discovery (:mod:`.discovery`). See ``docs/sweeps.md``.
 
 >>> from reformabm.experiments import load_sweep, sweep, make_executor, load  # doctest: +SKIP
 >>> design = load_sweep("models/sweeps/teaching_sweep.toml")                 # doctest: +SKIP
@@ -20,6 +20,7 @@ from typing import Any
 _LAZY = {
     **dict.fromkeys(["DesignKind", "Lever", "Sweep", "SweepError", "load_sweep", "parse_sweep", "run_seed",
                      "salib_problem"], "reformabm.experiments.design"),
+    **dict.fromkeys(["discover", "to_ema"], "reformabm.experiments.discovery"),
     **dict.fromkeys(["SequentialExecutor", "make_executor"], "reformabm.experiments.executors"),
     **dict.fromkeys(["SweepOptions", "SweepReport", "run_chunk", "sweep"], "reformabm.experiments.runner"),
     **dict.fromkeys(["Shard", "slurm_script"], "reformabm.experiments.shards"),
@@ -45,5 +46,6 @@ def __dir__() -> list[str]:
 __all__ = [
     "DesignKind", "Lever", "Sweep", "SweepError", "load_sweep", "parse_sweep", "run_seed",
     "salib_problem", "SequentialExecutor", "make_executor", "SweepOptions", "SweepReport",
-    "run_chunk", "sweep", "Shard", "slurm_script", "RunStore", "load", "load_points", "load_runs", "load_timeseries",
+    "run_chunk", "sweep", "discover", "to_ema",
+    "Shard", "slurm_script", "RunStore", "load", "load_points", "load_runs", "load_timeseries",
 ]

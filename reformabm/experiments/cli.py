@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-__all__ = ["add_parsers", "cmd_sweep", "cmd_sensitivity"]
+__all__ = ["add_parsers", "cmd_sweep", "cmd_sensitivity", "cmd_discover"]
 
 
 def cmd_sweep(args: argparse.Namespace) -> int:
@@ -93,7 +93,7 @@ def cmd_sensitivity(args: argparse.Namespace) -> int:
     """``reformabm sensitivity DIR``."""
     from reformabm.experiments.sensitivity import analyze, format_table, plot_indices
 
-    table = analyze(args.dir, args.metric or None)
+    table = analyze(args.dir, args.metric or None, method=args.method)
     a = table.attrs
     print(f"{a['method']} indices from {a['n_points']} points x {a['replications']} "
           f"replication(s) ({a['runs']} runs stored, {a['failed']} failed); outputs averaged "
@@ -107,8 +107,31 @@ def cmd_sensitivity(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_discover(args: argparse.Namespace) -> int:
+    """``reformabm discover DIR --metric M (--above X | --below X)``."""
+    from reformabm.experiments.discovery import discover, write_discovery
+
+    result = discover(args.dir, args.metric, above=args.above, below=args.below,
+                      method=args.method, max_boxes=args.boxes, min_density=args.min_density,
+                      mass_min=args.mass_min)
+    print(f"{result.method}: {result.n_cases} of {result.n_runs} runs have {result.rule}")
+    for j, box in enumerate(result.boxes, 1):
+        print(f"box {j}: coverage {box['coverage']:.3f}, density {box['density']:.3f}, "
+              f"{box['n']} runs")
+        for lever, lim in box["limits"].items():
+            shown = (" | ".join(lim) if isinstance(lim[0], str)
+                     else f"[{lim[0]:.4g}, {lim[1]:.4g}]")
+            print(f"  {lever}: {shown}")
+    if not result.boxes:
+        print(f"no box reaches density {args.min_density}; try a lower --min-density")
+    out = args.out or (args.dir / "discovery")
+    paths = write_discovery(result, out, lang=args.lang)
+    print("written " + ", ".join(str(p) for p in paths))
+    return 0
+
+
 def add_parsers(sub: Any) -> None:
-    """Register ``sweep`` and ``sensitivity`` on the ``reformabm`` subparsers."""
+    """Register ``sweep``, ``sensitivity`` and ``discover`` on the ``reformabm`` subparsers."""
     sw = sub.add_parser("sweep", help="run (or resume) a parameter sweep from a sweep file")
     sw.add_argument("file", type=Path, help="sweep file (.toml), see docs/sweeps.md")
     sw.add_argument("--out", type=Path, required=True,
@@ -132,9 +155,31 @@ def add_parsers(sub: Any) -> None:
                     help="validate the sweep file and print the design's size only")
     sw.add_argument("--quiet", action="store_true", help="print nothing but errors")
     sw.set_defaults(func=cmd_sweep)
-    se = sub.add_parser("sensitivity", help="Sobol or Morris indices of a sweep's results (SALib)")
+    se = sub.add_parser("sensitivity", help="sensitivity indices of a sweep's results (SALib): "
+                        "sobol, morris, delta, pawn, rbd_fast, dgsm")
     se.add_argument("dir", type=Path, help="a sweep's output directory")
+    se.add_argument("--method", default=None,
+                    help="sobol | morris | delta | pawn | rbd_fast | dgsm (default: the design's "
+                         "own: sobol, morris, or dgsm for finite_diff); delta, pawn and rbd_fast "
+                         "read lhs, random and sobol designs")
     se.add_argument("--metric", action="append", metavar="NAME",
                     help="summary metric to analyse (repeatable; 'all' for every one)")
     se.add_argument("--no-plot", action="store_true", help="do not write the bar chart and CSV")
     se.set_defaults(func=cmd_sensitivity)
+    di = sub.add_parser("discover", help="scenario discovery: boxes of lever space where a metric "
+                        "is above/below a threshold (EMA workbench's PRIM or CART)")
+    di.add_argument("dir", type=Path, help="a sweep's output directory")
+    di.add_argument("--metric", required=True, help="summary metric that defines the cases")
+    side = di.add_mutually_exclusive_group(required=True)
+    side.add_argument("--above", type=float, help="a case of interest: metric > X")
+    side.add_argument("--below", type=float, help="a case of interest: metric < X")
+    di.add_argument("--method", choices=["prim", "cart"], default="prim")
+    di.add_argument("--out", type=Path, default=None,
+                    help="where boxes.json and the plots go (default DIR/discovery)")
+    di.add_argument("--boxes", type=int, default=2, help="boxes to find (default 2)")
+    di.add_argument("--min-density", type=float, default=0.8,
+                    help="smallest density of a box (default 0.8)")
+    di.add_argument("--mass-min", type=float, default=0.05,
+                    help="smallest share of the runs in a box (default 0.05)")
+    di.add_argument("--lang", choices=["en", "zh"], default="en", help="plot labels 图表语言")
+    di.set_defaults(func=cmd_discover)

@@ -13,7 +13,7 @@ length, and which outputs to keep::
     seed = 42                    # root seed: design sampling and every run's seed
 
     [design]
-    kind = "morris"              # grid | lhs | sobol | morris | random
+    kind = "morris"              # grid | lhs | sobol | morris | random | finite_diff
     size = 10                    # trajectories (morris), base samples N (sobol),
                                  # points (lhs, random), levels per continuous lever (grid)
 
@@ -103,6 +103,7 @@ class DesignKind(StrEnum):
     SOBOL = "sobol"  # Saltelli's extension of the Sobol' sequence (SALib), for Sobol indices
     MORRIS = "morris"  # Morris trajectories (SALib), for elementary effects
     RANDOM = "random"  # independent uniform draws
+    FINITE_DIFF = "finite_diff"  # base points and one step per lever, for DGSM (SALib)
 
 
 # ---- the file schema ---------------------------------------------------------------------------
@@ -134,6 +135,8 @@ class DesignTable(_Table):
     size: int | None = Field(None, ge=1)
     levels: int = Field(4, ge=2, le=1000, description="Morris: number of grid levels (even).")
     second_order: bool = Field(False, description="Sobol: also sample for second-order indices.")
+    step: float | None = Field(None, gt=0, le=0.5,
+                               description="finite_diff: the step in unit coordinates (0.05).")
 
     @field_validator("levels")
     @classmethod
@@ -407,7 +410,7 @@ class Sweep:
         d, k = self.spec.design, len(self.levers)
         if d.kind == DesignKind.SOBOL:
             return int(d.size) * (2 * k + 2 if d.second_order else k + 2)  # type: ignore[arg-type]
-        if d.kind == DesignKind.MORRIS:
+        if d.kind in (DesignKind.MORRIS, DesignKind.FINITE_DIFF):
             return int(d.size) * (k + 1)  # type: ignore[arg-type]
         if d.kind == DesignKind.GRID:
             return int(np.prod([len(lv.grid(d.size)[0]) for lv in self.levers]))
@@ -427,6 +430,8 @@ class Sweep:
         spec = self.spec.model_dump(mode="json")
         spec["sweep"].pop("chunk_size", None)
         spec["sweep"].pop("scenario", None)  # the scenario's content is hashed instead
+        if spec["design"].get("step") is None:  # added later: stores made before keep their hash
+            spec["design"].pop("step", None)
         blob = json.dumps({"sweep": spec, "scenario": self.scenario.model_dump(mode="json")},
                           sort_keys=True, default=str)
         return hashlib.sha256(blob.encode()).hexdigest()
@@ -446,7 +451,7 @@ class Sweep:
                      for j, (lv, g) in enumerate(zip(self.levers, grids, strict=True))}
         else:
             U = unit_sample(d.kind, len(self.levers), int(d.size or 0), self.seed,
-                            levels=d.levels, second_order=d.second_order)
+                            levels=d.levels, second_order=d.second_order, step=d.step)
             columns = {lv.name: lv.from_unit(U[:, j]) for j, lv in enumerate(self.levers)}
             ucols = {f"u:{lv.name}": U[:, j] for j, lv in enumerate(self.levers)}
         n = len(next(iter(ucols.values())))
@@ -468,7 +473,7 @@ class Sweep:
         d = self.spec.design
         return {
             "name": self.name, "kind": str(d.kind), "size": d.size, "levels": d.levels,
-            "second_order": d.second_order, "replications": self.replications,
+            "second_order": d.second_order, "step": d.step, "replications": self.replications,
             "days": self.days, "seed": self.seed, "scenario": self.scenario.scenario.name,
             "levers": [{"name": lv.name, "kind": lv.kind, "dtype": lv.dtype} for lv in self.levers],
             "n_points": self.n_points, "n_runs": self.n_runs,
@@ -496,8 +501,12 @@ def _native(v: Any, dtype: str) -> Any:
 # ---- sampling and seeds ------------------------------------------------------------------------
 
 
+#: Default step of a ``finite_diff`` design, in unit coordinates (5 % of each lever's range).
+FINITE_DIFF_STEP = 0.05
+
+
 def unit_sample(kind: DesignKind | str, k: int, size: int, seed: int, *, levels: int = 4,
-                second_order: bool = False) -> np.ndarray:
+                second_order: bool = False, step: float | None = None) -> np.ndarray:
     """Draw a design in the unit hypercube ``[0, 1]^k``.
 
     Parameters
@@ -505,7 +514,10 @@ def unit_sample(kind: DesignKind | str, k: int, size: int, seed: int, *, levels:
     kind : DesignKind
         ``lhs``, ``random``, ``sobol`` (Saltelli's scheme, ``size * (k + 2)`` rows, or
         ``size * (2k + 2)`` with ``second_order``) or ``morris`` (``size`` trajectories of
-        ``k + 1`` rows on a ``levels``-level grid). ``sobol`` and ``morris`` need SALib.
+        ``k + 1`` rows on a ``levels``-level grid) or ``finite_diff`` (``size`` scrambled
+        Sobol' base points, each followed by ``k`` copies moved by ``step`` along one lever,
+        backwards where forwards would leave [0, 1]; for DGSM). ``sobol`` and ``morris`` need
+        SALib.
     k : int
         Number of levers.
     size : int
@@ -530,6 +542,17 @@ def unit_sample(kind: DesignKind | str, k: int, size: int, seed: int, *, levels:
         from scipy.stats import qmc
 
         return qmc.LatinHypercube(d=k, rng=np.random.default_rng(seed)).random(size)
+    if kind == DesignKind.FINITE_DIFF:
+        from scipy.stats import qmc
+
+        h = FINITE_DIFF_STEP if step is None else float(step)
+        base = qmc.Sobol(d=k, scramble=True, rng=np.random.default_rng(seed)).random(size)
+        out = np.repeat(base, k + 1, axis=0)
+        for j in range(k):
+            rows = np.arange(size) * (k + 1) + j + 1
+            x = out[rows, j]
+            out[rows, j] = np.where(x + h <= 1.0, x + h, x - h)
+        return out
     problem = {"num_vars": k, "names": [f"x{j}" for j in range(k)], "bounds": [[0.0, 1.0]] * k}
     salib = _salib()
     if kind == DesignKind.SOBOL:
@@ -543,13 +566,17 @@ def unit_sample(kind: DesignKind | str, k: int, size: int, seed: int, *, levels:
 def _salib() -> Any:
     try:
         import SALib
+        import SALib.analyze.delta
+        import SALib.analyze.dgsm
         import SALib.analyze.morris
+        import SALib.analyze.pawn
+        import SALib.analyze.rbd_fast
         import SALib.analyze.sobol
         import SALib.sample.morris
         import SALib.sample.sobol
     except ImportError:
-        raise SweepError("sobol and morris designs need SALib: pip install 'reformabm[sa]'"
-                         ) from None
+        raise SweepError("sensitivity analysis and sobol and morris designs need SALib: pip "
+                         "install 'reformabm[sa]'") from None
     return SALib
 
 
@@ -878,8 +905,12 @@ def _check_design(spec: SweepFile, levers: list[Lever], source: str) -> None:
     if need_size and size is None:
         what = {"grid": "levels per continuous lever", "lhs": "number of points",
                 "random": "number of points", "sobol": "base samples N (a power of 2)",
-                "morris": "number of trajectories"}[d.kind]
+                "morris": "number of trajectories",
+                "finite_diff": "number of base points"}[d.kind]
         raise SweepError(f"{source}: field `design.size`: required for a {d.kind} design ({what})")
+    if d.step is not None and d.kind != DesignKind.FINITE_DIFF:
+        raise SweepError(f"{source}: field `design.step` = {d.step}: only a finite_diff design "
+                         "takes a step")
     if size is None:
         return
     if d.kind == DesignKind.SOBOL and (size < 2 or size & (size - 1)):

@@ -218,14 +218,12 @@ def sensitivity(
         or table.attrs.get("method")
         or ("sobol" if "S1" in table.columns else "morris" if "mu_star" in table.columns else None)
     )
-    if method == "sobol":
-        indices, confs = ["S1", "ST"], {"S1": "S1_conf", "ST": "ST_conf"}
-    elif method == "morris":
-        indices, confs = ["mu_star", "sigma"], {"mu_star": "mu_star_conf"}
-    else:
+    if method not in _SA_INDICES:
         raise ValueError(
-            "sensitivity table: expected Sobol columns S1/ST or Morris columns mu_star/sigma"
+            "sensitivity table: expected Sobol columns S1/ST or Morris columns mu_star/sigma, "
+            f"or method one of {list(_SA_INDICES)}"
         )
+    indices, confs, (xlabel_en, xlabel_zh), (title_en, title_zh) = _SA_INDICES[method]
     t = table.copy()
     if "metric" not in t.columns:
         t["metric"] = ""
@@ -271,18 +269,27 @@ def sensitivity(
         ax.set_yticks(ypos, [label(lv, lang) for lv in levers])
         ax.set_ylim(len(levers) - 0.5, -0.5)
         ax.set_title(label(m, lang) if m else "")
-        if method == "sobol":
-            ax.set_xlabel("Sobol index" if lang == "en" else "Sobol 指数")
-        else:
-            ax.set_xlabel(
-                "elementary effect (per unit range)" if lang == "en" else "基本效应（按单位区间）"
-            )
+        ax.set_xlabel(xlabel_en if lang == "en" else xlabel_zh)
     list(axes.flat)[0].legend(loc="lower right", fontsize=8)
     for ax in list(axes.flat)[n:]:
         ax.set_visible(False)
-    fig.suptitle(
-        ("Sobol indices" if method == "sobol" else "Morris screening")
-        if lang == "en"
-        else ("Sobol 敏感性指数" if method == "sobol" else "Morris 筛选")
-    )
+    fig.suptitle(title_en if lang == "en" else title_zh)
     return _apply_font(fig, fam)
+
+
+#: Per sensitivity method: indices drawn, their confidence columns, axis label, title (en, zh).
+_SA_INDICES: dict[str, tuple[list[str], dict[str, str], tuple[str, str], tuple[str, str]]] = {
+    "sobol": (["S1", "ST"], {"S1": "S1_conf", "ST": "ST_conf"}, ("Sobol index", "Sobol 指数"),
+              ("Sobol indices", "Sobol 敏感性指数")),
+    "morris": (["mu_star", "sigma"], {"mu_star": "mu_star_conf"},
+               ("elementary effect (per unit range)", "基本效应（按单位区间）"),
+               ("Morris screening", "Morris 筛选")),
+    "delta": (["delta", "S1"], {"delta": "delta_conf", "S1": "S1_conf"},
+              ("index", "指数"), ("Borgonovo delta (moment-independent)", "Borgonovo δ 矩独立指数")),
+    "pawn": (["median"], {"median": "median_conf"}, ("KS distance", "KS 距离"),
+             ("PAWN (distribution-based)", "PAWN 分布敏感性")),
+    "rbd_fast": (["S1"], {"S1": "S1_conf"}, ("first-order index", "一阶指数"),
+                 ("RBD-FAST first-order indices", "RBD-FAST 一阶指数")),
+    "dgsm": (["dgsm"], {"dgsm": "dgsm_conf"}, ("DGSM (an upper bound of ST)", "DGSM（ST 上界）"),
+             ("derivative-based measures", "基于导数的敏感性")),
+}
