@@ -47,7 +47,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from reformabm.errors import ReformabmError
@@ -55,6 +54,8 @@ from reformabm.resources import shipped
 from reformabm.tomlfile import read_toml
 
 if TYPE_CHECKING:
+    import pandas as pd
+
     from reformabm.model import ReformModel
 
 __all__ = [
@@ -309,6 +310,8 @@ def _metric_value(model: ReformModel, metric: str, ctx: RunContext) -> float:
         col = df[metric[3:]]
         if ctx.window is not None:
             col = col[(df["day"] >= ctx.window[0]) & (df["day"] <= ctx.window[1])]
+        import pandas as pd
+
         col = pd.to_numeric(col, errors="coerce")
         return float(col.mean()) if col.notna().any() else math.nan
     v = model.summary().get(metric)
@@ -775,6 +778,8 @@ def run_patterns(
             "counterpart": c_obs, "counterpart_pass": c_ok, "pass": bool(holds and c_ok),
             "seeds": len(sds), "days": days, "seconds": round(secs, 2),
         })
+    import pandas as pd
+
     return pd.DataFrame(rows)
 
 
