@@ -226,6 +226,8 @@ def comebacks_phase(model: ReformModel) -> np.ndarray:
     s = model.issues
     ids = s.add(len(old), created_day=model.day, reopened_from=old, stage=Stage.LATENT,
                 **_same_problem(s, old))
+    # the same problem in the same territory: under the "lowest" rule blame goes where it went
+    s.lowest_unit[ids] = s.lowest_unit[old]
     model.events.record(EventKind.CREATED, ids, model.day, s.grid[ids])
     res = s.resident[ids]
     r = model.spec.residents

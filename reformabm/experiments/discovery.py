@@ -10,8 +10,9 @@ of the box's runs that are cases). The search is EMA workbench's (Kwakkel 2017):
   :class:`ema_workbench.analysis.prim.Prim`. Each box is the point of its peeling trajectory
   with the highest coverage among those with at least ``min_density`` density; the trajectory
   is the trade-off between the two.
-- ``cart``: a classification tree, :class:`ema_workbench.analysis.cart.CART` (scikit-learn's
-  tree); its leaves where cases are the majority are the boxes.
+- ``cart``: a classification tree (scikit-learn's, the one EMA workbench's ``CART`` wraps,
+  fitted on one dummy column per category so that the boxes do not depend on hash order);
+  its leaves at least ``min_density`` dense are the boxes.
 
 Every lever takes part, the categorical reform schedule included (a box may keep some of its
 options). Each stored ``ok`` run is one experiment (replications are not averaged: a box that
@@ -204,30 +205,71 @@ def _prim(x: pd.DataFrame, y: np.ndarray, max_boxes: int, min_density: float, ma
 
 def _cart(x: pd.DataFrame, y: np.ndarray, max_boxes: int, min_density: float,
           mass_min: float) -> tuple[list[dict[str, Any]], pd.DataFrame, list[int]]:
-    from ema_workbench.analysis import cart
+    """The leaves of scikit-learn's classification tree as boxes.
 
-    c = cart.CART(x, y, mass_min=mass_min)
-    c.build_tree()
-    init = pd.DataFrame({col: ([set(x[col].astype(str).unique())] * 2
-                               if isinstance(x[col].dtype, pd.CategoricalDtype)
-                               else [x[col].min(), x[col].max()]) for col in x.columns})
-    leaves = []
-    for lims in c.boxes:
-        lims = lims.reset_index(drop=True).copy()
-        for col in x.columns:  # CART keeps categories as sets too
-            if isinstance(x[col].dtype, pd.CategoricalDtype):
-                lims[col] = [set(map(str, lims.loc[0, col]))] * 2
-        limits = _limits(lims, init, x)
-        rec = _box_record(limits, x, y)
-        leaves.append({"coverage": rec["coverage"], "density": rec["density"],
-                       "res_dim": len(limits), "n": rec["n"], "record": rec})
+    EMA workbench's ``CART`` wraps the same tree, but its box limits for categorical levers
+    depend on set iteration order (they change with ``PYTHONHASHSEED``), so the tree is fitted
+    here on one dummy column per category (sorted, ``random_state=0``: deterministic) and each
+    leaf's path is read back as ranges and kept categories.
+    """
+    from sklearn.tree import DecisionTreeClassifier
+
+    cats = {c: sorted(map(str, x[c].astype(str).unique())) for c in x.columns
+            if isinstance(x[c].dtype, pd.CategoricalDtype) or x[c].dtype == object}
+    cols, owner = [], []
+    for c in x.columns:
+        if c in cats:
+            for k in cats[c]:
+                cols.append((x[c].astype(str) == k).to_numpy(float))
+                owner.append((c, k))
+        else:
+            cols.append(x[c].to_numpy(float))
+            owner.append((c, None))
+    xm = np.column_stack(cols)
+    clf = DecisionTreeClassifier(min_samples_leaf=max(1, int(round(mass_min * len(x)))),
+                                 random_state=0).fit(xm, y)
+    t = clf.tree_
+    leaves: list[dict[str, Any]] = []
+
+    def walk(node: int, lims: dict[str, Any]) -> None:
+        if t.children_left[node] == -1:
+            rec = _box_record(_restricted(lims, x, cats), x, y)
+            leaves.append({"coverage": rec["coverage"], "density": rec["density"],
+                           "res_dim": len(rec["limits"]), "n": rec["n"], "record": rec})
+            return
+        col, cat = owner[t.feature[node]]
+        thr = float(t.threshold[node])
+        left, right = dict(lims), dict(lims)
+        if cat is not None:  # dummy <= 0.5: the category is out; > 0.5: only it is in
+            keep = lims.get(col, set(cats[col]))
+            left[col], right[col] = keep - {cat}, keep & {cat}
+        else:
+            lo, hi = lims.get(col, (float(x[col].min()), float(x[col].max())))
+            left[col], right[col] = (lo, min(hi, thr)), (max(lo, np.nextafter(thr, np.inf)), hi)
+        walk(int(t.children_left[node]), left)
+        walk(int(t.children_right[node]), right)
+
+    walk(0, {})
     traj = pd.DataFrame([{k: v for k, v in lf.items() if k != "record"} for lf in leaves])
     good = sorted((lf for lf in leaves if lf["density"] >= min_density and lf["n"]),
-                  key=lambda lf: -lf["coverage"])
+                  key=lambda lf: (-lf["coverage"], -lf["density"]))
     if not good:  # no leaf dense enough: the densest with cases
         good = sorted((lf for lf in leaves if lf["record"]["cases"]), key=lambda lf: -lf["density"])[:1]
     chosen = [leaves.index(lf) for lf in good[:max_boxes]]
     return [lf["record"] for lf in good[:max_boxes]], traj, chosen
+
+
+def _restricted(lims: dict[str, Any], x: pd.DataFrame, cats: dict[str, list[str]]) -> dict[str, Any]:
+    """A leaf's limits, the levers it actually restricts only (as in PRIM's boxes)."""
+    out: dict[str, Any] = {}
+    for col, lim in lims.items():
+        if col in cats:
+            if set(lim) != set(cats[col]):
+                out[col] = sorted(lim)
+        elif not (math.isclose(lim[0], float(x[col].min())) and math.isclose(lim[1], float(x[col].max()))):
+            cast = int if pd.api.types.is_integer_dtype(x[col]) else float
+            out[col] = [cast(lim[0]), cast(lim[1])]
+    return out
 
 
 def discover(out: str | Path, metric: str, *, above: float | None = None,
