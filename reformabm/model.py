@@ -84,6 +84,11 @@ class ReformModel(mesa.Model):
         reforms: list[Any] | None = None,
         **params: Any,
     ) -> None:
+        if "seed" in params:  # Mesa's older keyword (Model(seed=...)): the same as rng
+            seed = params.pop("seed")
+            if rng is not None and seed != rng:
+                raise OverrideError(f"seed = {seed!r} and rng = {rng!r}: give one of them")
+            rng = seed
         if rng is None:
             rng = int(np.random.SeedSequence().entropy % (2**63))  # recorded for reproduction
         elif not isinstance(rng, (int, np.integer)):

@@ -85,6 +85,16 @@ def test_model_constructs_from_keywords_and_rng_only():
         ReformModel(scenario="teaching", rng="three")
 
 
+def test_mesa_seed_keyword_seeds_like_rng():
+    # Model(seed=...) is Mesa's older keyword: it must seed the run, not be dropped silently
+    runs = [ReformModel("teaching", days=15, **kw).run().summary() for kw in
+            ({"seed": 4}, {"seed": 4}, {"rng": 4})]
+    assert runs[0]["seed"] == 4
+    assert runs[0]["issues_created"] == runs[1]["issues_created"] == runs[2]["issues_created"]
+    with pytest.raises(ValueError, match="give one of them"):
+        ReformModel("teaching", seed=4, rng=5)
+
+
 def test_an_agent_for_every_org_node(teaching_run):
     m = teaching_run
     units = [a for a in m.agents if isinstance(a, UnitAgent)]
