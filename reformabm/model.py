@@ -247,10 +247,12 @@ class ReformModel(mesa.Model):
     def queue_rank(self, ids: np.ndarray) -> np.ndarray:
         """Queue rank of issues at their holders (lower first; ties by arrival).
 
-        Earliest binding deadline first under supervision, else all equal (first come, first
-        served); see :func:`reformabm.agents.accountability.deadline_urgency`.
+        Earliest binding deadline first under supervision (unless ``deadline_priority`` is
+        off), else all equal (first come, first served); see
+        :func:`reformabm.agents.accountability.deadline_urgency`.
         """
-        if self.spec.accountability.supervision:
+        a = self.spec.accountability
+        if a.supervision and a.deadline_priority:
             return deadline_urgency(self, ids)
         return np.zeros(len(ids), np.int64)
 

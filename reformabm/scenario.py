@@ -356,6 +356,13 @@ class Accountability(_Section):
         "Time-limited supervision: yellow/red lights, red -> supervision bureau -> discipline.",
         source="002: Kaifeng's lights, 督察局 and 纪委监委",
     )
+    deadline_priority: bool = _f(
+        True,
+        "Under supervision, holders work first the issues nearest their deadline (or the "
+        "supervision bureau's): the lights make every limit visible. Off: first come, first "
+        "served even with the lights on (an ablation of the tracking channel).",
+        source="002: 'double-colour lights' warn the accepting department a day before the limit",
+    )
     yellow_days_before: int = _f(1, "Yellow light this many days before the deadline.", unit="days",
                                  source="002", ge=0, le=10)
     supervision_days: int = _f(
