@@ -396,7 +396,7 @@ def _abc_sampler(backend: str, workers: int, scheduler: str | None) -> Iterator[
         # the sweeps' process pool (forkserver workers that exit with the driver), not pyabc's
         # fork()-based multicore samplers: forking a threaded parent can deadlock
         with make_executor("local", workers=workers) as ex:
-            yield ConcurrentFutureSampler(cfuture_executor=ex, client_max_jobs=workers)
+            yield ConcurrentFutureSampler(cfuture_executor=ex, client_max_jobs=2 * workers)
     else:
         try:
             from distributed import Client, LocalCluster
