@@ -142,7 +142,9 @@ def cmd_reforms(args: argparse.Namespace) -> int:
     import dataclasses
 
     from reformabm.reforms import REGISTRY
+    from reformabm.reforms.plugins import load_entry_points
 
+    load_entry_points()  # installed packages' reforms (entry-point group reformabm.reforms)
     for name, cls in sorted(REGISTRY.items()):
         params = ", ".join(f"{f.name}={f.default if f.default is not dataclasses.MISSING else f.default_factory()!r}"
                            for f in dataclasses.fields(cls))

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 import networkx as nx
 
 from reformabm.errors import ReformError
+from reformabm.reforms.plugins import is_class_path
 from reformabm.scenario import Scenario
 
 if TYPE_CHECKING:
@@ -111,9 +112,12 @@ def record_provenance(g: nx.DiGraph, entry: dict[str, Any]) -> None:
 
 def make_reform(name: str, params: dict[str, Any] | None = None) -> Reform:
     """Instantiate the reform called ``name`` with ``params``, with clear errors."""
-    cls = REGISTRY.get(name)
+    from reformabm.reforms.plugins import find_reform_class
+
+    cls = find_reform_class(name)
     if cls is None:
-        raise ReformError(f"reform '{name}' is unknown; expected one of {sorted(REGISTRY)}")
+        raise ReformError(f"reform '{name}' is unknown; expected one of {sorted(REGISTRY)} or a class of "
+                          "your own as module:Class")
     params = dict(params or {})
     fields = {f.name: f for f in dataclasses.fields(cls)}
     unknown = sorted(set(params) - set(fields))
@@ -161,7 +165,8 @@ def _split_top(text: str) -> list[str]:
 def parse_reform(text: str, default_day: int | None = None) -> tuple[int, Reform]:
     """Parse ``name[:key=value,...][@day]`` (the CLI's ``--reform``) into ``(day, reform)``.
 
-    Values are TOML literals; a list may also be written ``a+b+c``.
+    Values are TOML literals; a list may also be written ``a+b+c``. ``name`` may be a reform
+    class of the user's own, ``module:Class`` (then ``module:Class:key=value,...@day``).
 
     >>> day, r = parse_reform("remove_layer:layer=township,reassign_share=0.4@180")
     >>> day, r.name, r.layer, r.reassign_share
@@ -178,6 +183,10 @@ def parse_reform(text: str, default_day: int | None = None) -> tuple[int, Reform
     else:
         raise ReformError(f"--reform `{text}`: give the day it applies, e.g. `{text}@180`")
     name, _, rest = body.partition(":")
+    if name.strip() not in REGISTRY and rest:  # module:Class[:key=value,...], a reform of the user's own
+        head, _, tail = rest.partition(":")
+        if "=" not in head and is_class_path(f"{name.strip()}:{head.strip()}"):
+            name, rest = f"{name.strip()}:{head.strip()}", tail
     params: dict[str, Any] = {}
     for item in _split_top(rest):
         if "=" not in item:
