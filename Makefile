@@ -22,4 +22,4 @@ clean:
 	rm -rf runs .pytest_cache
 
 lab: setup
-	.venv/bin/jupyter lab notebooks/
+	.venv/bin/jupyter lab notebooks/ $$( [ "$$(id -u)" = 0 ] && echo --allow-root )

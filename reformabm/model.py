@@ -25,6 +25,7 @@ from typing import Any
 import mesa
 import networkx as nx
 import numpy as np
+from mesa.experimental.scenarios import Scenario as MesaScenario
 
 from reformabm.agents import AGENT_CLASS, Resident
 from reformabm.agents.accountability import deadline_urgency, lights_phase
@@ -42,7 +43,23 @@ from reformabm.routing import run_handling_rounds
 from reformabm.scenario import Scenario, load_scenario
 from reformabm.workload import Workload
 
-__all__ = ["ReformModel"]
+__all__ = ["ReformModel", "ReformScenario"]
+
+
+class ReformScenario(MesaScenario):
+    """Mesa's scenario of a run (``mesa.experimental.scenarios.Scenario``): the case and its parameters.
+
+    Mesa 3.5's ``Model`` takes a ``scenario=`` keyword holding a run's seed and parameters, and
+    SolaraViz and batch runs build models from one. Here ``case`` is the reformabm scenario (a
+    shipped name or a TOML path); every other field is a behavioural parameter by flat name, or
+    ``days``, ``reforms`` or ``overrides``, as keywords of :class:`ReformModel`:
+
+    >>> m = ReformModel(scenario=ReformScenario(rng=1, case="teaching", days=5, centre_authority=0.9))
+    >>> m.scenario.case, m.spec.centre.authority, m.days
+    ('teaching', 0.9, 5)
+    """
+
+    case: str = "teaching"
 
 
 class ReformModel(mesa.Model):
@@ -50,8 +67,12 @@ class ReformModel(mesa.Model):
 
     Parameters
     ----------
-    scenario : str, Path or Scenario
-        A shipped scenario's name (``"teaching"``), a TOML path, or a validated scenario.
+    scenario : str, Path, Scenario or ReformScenario
+        A shipped scenario's name (``"teaching"``), a TOML path, a validated scenario, or Mesa's
+        scenario object (:class:`ReformScenario`, whose ``case`` names one of the former and
+        whose other fields are keywords below). ``model.scenario`` is always Mesa's scenario of
+        the run (its ``case``, ``rng`` and parameters); the validated reformabm scenario is
+        ``model.spec``.
     rng : int, optional
         Seed of the run's single random source (None: drawn from the OS and recorded in
         ``model.seed``).
@@ -89,11 +110,29 @@ class ReformModel(mesa.Model):
             if rng is not None and seed != rng:
                 raise OverrideError(f"seed = {seed!r} and rng = {rng!r}: give one of them")
             rng = seed
+        mesa_scenario = scenario if isinstance(scenario, MesaScenario) else None
+        if mesa_scenario is not None:  # Mesa's way (SolaraViz, batch runs): the case and parameters inside
+            fields = {k: v for k, v in mesa_scenario if k != "rng"}
+            scenario = fields.pop("case", None) or ReformScenario.case
+            days = fields.pop("days", days)
+            reforms = fields.pop("reforms", reforms)
+            overrides = fields.pop("overrides", overrides)
+            params = {**fields, **params}
+            if mesa_scenario.rng is not None:
+                if rng is not None and rng != mesa_scenario.rng:
+                    raise OverrideError(f"rng = {rng!r} and scenario.rng = {mesa_scenario.rng!r}: give one seed")
+                rng = mesa_scenario.rng
         if rng is None:
             rng = int(np.random.SeedSequence().entropy % (2**63))  # recorded for reproduction
         elif not isinstance(rng, (int, np.integer)):
             raise OverrideError(f"rng = {rng!r}: expected an integer seed")
-        super().__init__(rng=int(rng))
+        if mesa_scenario is None:
+            case = scenario if isinstance(scenario, (str, os.PathLike)) else getattr(
+                getattr(scenario, "scenario", None), "name", "(in memory)")
+            mesa_scenario = ReformScenario(rng=int(rng), case=str(case), **params)
+        else:
+            mesa_scenario.__dict__["rng"] = int(rng)
+        super().__init__(rng=int(rng), scenario=mesa_scenario)
         self.seed = int(rng)
         all_overrides = dict(overrides or {})
         for name, value in params.items():

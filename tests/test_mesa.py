@@ -173,3 +173,34 @@ def test_datacollector_collects_one_row_per_day():
     m.step()  # stepping past the end still works (one more day)
     assert len(m.timeseries()) == 8 and m.timeseries()["day"].iloc[-1] == 8
     assert np.isfinite(m.timeseries()["created_total"]).all()
+
+
+# ---- Mesa 3.5's scenario keyword (issue 16) ----------------------------------------------------
+
+
+def test_model_scenario_is_mesas_scenario_of_the_run():
+    from mesa.experimental.scenarios import Scenario as MesaScenario
+
+    from reformabm.model import ReformScenario
+
+    m = ReformModel("teaching", rng=4, days=3, centre_authority=0.7)
+    assert isinstance(m.scenario, MesaScenario) and m.scenario.model is m
+    assert (m.scenario.case, m.scenario.rng, m.scenario.centre_authority) == ("teaching", 4, 0.7)
+    m2 = ReformModel(scenario=ReformScenario(rng=4, case="teaching", days=3, centre_authority=0.7))
+    assert m2.scenario.case == "teaching" and m2.spec.centre.authority == 0.7 and m2.days == 3
+    m.run(), m2.run()
+    assert m.summary()["issues_created"] == m2.summary()["issues_created"]  # the same run either way
+    from reformabm.errors import ReformabmError
+
+    with pytest.raises(ReformabmError, match="give one seed"):
+        ReformModel(scenario=ReformScenario(rng=1, case="teaching"), rng=2)
+
+
+def test_solaraviz_reset_rebuilds_the_model_from_its_mesa_scenario():
+    from mesa.visualization.solara_viz import _build_model_init_kwargs
+
+    m = ReformModel("teaching", rng=1, days=5)
+    kwargs = _build_model_init_kwargs(m, {"case": "shiquan", "rng": 3, "days": 4},
+                                      add_scenario_when_empty=True, require_model_accepts_scenario=True)
+    rebuilt = ReformModel(**kwargs)
+    assert (rebuilt.scenario_name, rebuilt.seed, rebuilt.days) == ("shiquan", 3, 4)
