@@ -432,6 +432,25 @@ def test_page_switches_language_and_scenario(rendered):
         assert r.caption().startswith("day 0") and "465 units" in r.caption()
 
 
+def test_mesa_headings_follow_the_language_and_sliders_show_values(rendered):
+    r, v = rendered, rendered.v
+    assert r.rc.find(v.Btn, children=["Reset"]).widget and r.rc.find(v.Btn, children=["Step"]).widget
+    sliders = r.rc.find(v.Slider).widgets
+    assert sliders and all(s.thumb_label == "always" for s in sliders)
+    assert "RESET" in r.rc.find(v.Alert, class_="reformabm-on-reset").widget.children[0]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", CJKFontWarning)
+        r.rc.find(v.BtnToggle).widget.v_model = "中文"
+        assert r.rc.find(v.Btn, children=["重置"]).widget and r.rc.find(v.Btn, children=["单步"]).widget
+        titles = {w.children[0] for w in r.rc.find(v.CardTitle).widgets if w.children}
+        assert {"控制", "模型参数"} <= titles, titles
+        assert "重置" in r.rc.find(v.Alert, class_="reformabm-on-reset").widget.children[0]
+        r.click("单步")
+        assert r.caption().startswith("第 1 天")
+        r.rc.find(v.BtnToggle).widget.v_model = "EN"
+    assert r.rc.find(v.Btn, children=["Step"]).widget
+
+
 # ---- the command ------------------------------------------------------------------------------
 
 

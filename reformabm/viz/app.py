@@ -24,11 +24,16 @@ Mesa 3.5.1 limitations worked around here:
   such a remount its Reset passes no parameters at all (the panel's defaults are not set
   again), so the model class itself carries the scenario
   (:func:`~reformabm.viz.controls.model_class`)
-  and every parameter not passed keeps the scenario's value.
+  and every parameter not passed keeps the scenario's value;
+* its parameter panel changes nothing until Reset (a ticked scheduled reform included): the
+  view card says so, and "apply a reform now" changes the running model;
+* its headings and buttons are English literals and its sliders hide their value:
+  :mod:`reformabm.viz.mesa_text` translates them and keeps the values shown.
 """
 
 from __future__ import annotations
 
+import warnings
 from typing import Any
 
 import solara
@@ -36,6 +41,8 @@ from mesa.visualization import SolaraViz
 from mesa.visualization.utils import force_update, update_counter
 
 from reformabm.errors import ReformabmError
+from reformabm.i18n import resolve_lang
+from reformabm.viz import mesa_text
 from reformabm.viz.controls import (
     VizModel,
     default_scenario,
@@ -59,7 +66,11 @@ __all__ = ["Page", "page", "language", "FOLD_ABOVE", "font_css"]
 FOLD_ABOVE = 1500
 NO_FOLD = 10**9
 
-language = solara.reactive("en")  # per browser session (solara scopes reactives per kernel)
+language = solara.reactive(resolve_lang())  # per browser session (solara scopes reactives per kernel)
+mesa_text.install(language)  # Mesa's own headings and buttons follow EN / 中文; slider values shown
+# solara warns on every page load over http://127.0.0.1 that its cookie falls back to samesite=lax;
+# that is right for a local classroom server and says nothing the user can act on
+warnings.filterwarnings("ignore", message="Cookies with samesite=none require https")
 show_labels = solara.reactive(True)
 fold_large = solara.reactive(True)
 
@@ -82,6 +93,11 @@ TEXT: dict[str, tuple[str, str]] = {
         "服务器无中文字体：图中标签使用英文（可安装 fonts-noto-cjk）。",
     ),
     "dropped": ("Reform toggles that could not apply (dropped):", "无法实施的改革（已忽略）："),
+    "on_reset": (
+        "Sliders and scheduled-reform toggles take effect on RESET (a new run from day 0); "
+        "to change the running model now, use “Apply a reform now”.",
+        "滑块和改革开关在点击“重置”后生效（从第 0 天重新运行）；要改变正在运行的模型，请用“立即实施改革”。",
+    ),
 }
 
 
@@ -234,6 +250,7 @@ def Page():
             solara.Checkbox(label=tr("fold", lang), value=fold_large)
             if lang == "zh" and cjk_font() is None:
                 solara.Warning(tr("no_cjk", lang))
+            solara.Info(tr("on_reset", lang), dense=True, classes=["reformabm-on-reset"])
         ReformPanel(model.value, lang)
 
     SolaraViz(model, components=[], model_params=params, name=f"reformabm · {scenario.value}").key(
