@@ -201,10 +201,23 @@ def cmd_validate(args: argparse.Namespace) -> int:
         for p in select_patterns(load_patterns(args.patterns), args.scenario, full=args.full):
             print(f"{p.id:<40} [{p.source}] {'fast' if p.fast else 'slow'}  {p.scenario}: {p.statement}")
         return 0
-    say = (lambda msg: print(msg, file=sys.stderr, flush=True)) if args.verbose else None
+    import re
+
+    from reformabm.terminal import progress as progress_bar
+
     t0 = time.perf_counter()
-    df = run_patterns(args.scenario, full=args.full, seeds=args.seeds, workers=args.workers,
-                      path=args.patterns, progress=say)
+    with progress_bar(0, show=None if not (args.quiet or args.verbose) else False, desc="validate") as bar:
+        def say(text: str) -> None:  # run_patterns reports the plan, then each run
+            planned = re.match(r"validate: .*?(\d+) distinct run", text)
+            if planned:
+                bar.reset(total=int(planned.group(1)))
+            elif text.lstrip().startswith("ran "):
+                bar.update()
+            if args.verbose:
+                print(text, file=sys.stderr, flush=True)
+
+        df = run_patterns(args.scenario, full=args.full, seeds=args.seeds, workers=args.workers,
+                          path=args.patterns, progress=say)
     from reformabm.i18n import msg
 
     print(format_table(df))
@@ -311,6 +324,7 @@ def build_parser() -> argparse.ArgumentParser:
     va.add_argument("--out", type=Path, default=None, help="write the table as CSV")
     va.add_argument("--list", action="store_true", help="list the selected patterns, do not run")
     va.add_argument("--verbose", action="store_true", help="report each run on stderr")
+    va.add_argument("--quiet", action="store_true", help="no progress bar")
     va.set_defaults(func=cmd_validate)
     ab = sub.add_parser("ablate", help="switch each mechanism off and on over paired seeds; exit 1 "
                         "if one does not move its outcome in the papers' direction")

@@ -16,7 +16,8 @@ from typing import Any
 
 from reformabm.i18n import label, msg
 
-__all__ = ["display_width", "pad", "table", "SUMMARY_ROWS", "summary_lines", "reform_lines", "progress"]
+__all__ = ["display_width", "pad", "table", "SUMMARY_ROWS", "summary_lines", "reform_lines", "progress",
+           "summary_table"]
 
 
 def display_width(text: str) -> int:
@@ -157,3 +158,27 @@ def progress(total: int, *, show: bool | None = None, unit: str = "run", desc: s
         show = sys.stderr.isatty()
     return tqdm(total=total, unit=unit, desc=desc, file=sys.stderr, dynamic_ncols=True, smoothing=0.1,
                 disable=not show)
+
+
+def summary_table(summaries: dict[str, dict[str, Any]], keys: Sequence[str], lang: str = "zh") -> Any:
+    """Summary metrics of several runs side by side, formatted like ``reformabm run`` (a DataFrame).
+
+    Counts are integers, shares in %, days with one decimal; a ``unit`` column says which.
+    The first column is the label in ``lang`` (Chinese by default, beside the English keys).
+    """
+    import pandas as pd
+
+    kinds = dict(SUMMARY_ROWS)
+    i = 1 if lang == "zh" else 0
+
+    def kind_of(k: str) -> str:
+        if k in kinds:
+            return kinds[k]
+        vals = [s.get(k) for s in summaries.values()]
+        return "count" if all(isinstance(v, int) and not isinstance(v, bool) for v in vals) else "index"
+
+    data = {("中文" if lang == "zh" else "label"): [label(k, lang) for k in keys]}
+    for name, s in summaries.items():
+        data[name] = [_value(s.get(k), kind_of(k)) for k in keys]
+    data["unit"] = [UNITS[kind_of(k)][i] for k in keys]
+    return pd.DataFrame(data, index=list(keys))

@@ -35,12 +35,10 @@ from __future__ import annotations
 
 import json
 import math
-import multiprocessing
 import re
 import time
 import unicodedata
 from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -745,8 +743,9 @@ def run_patterns(
         for k in keys:
             go(k, lambda k=k: _run_one(k, wanted(k)))
     else:
-        ctx = multiprocessing.get_context("forkserver")  # no fork() of a threaded parent
-        with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as ex:
+        from reformabm.experiments.executors import make_executor  # stops at once on Ctrl-C
+
+        with make_executor("local", workers=workers) as ex:
             futs = {k: ex.submit(_run_one, k, wanted(k)) for k in keys}
             for k in keys:
                 go(k, futs[k].result)
