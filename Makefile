@@ -1,7 +1,7 @@
 # reformabm: the two commands of the README.
 #   make demo   set up .venv and run the teaching county for a year (outputs in runs/teaching)
 #   make test   set up .venv and run the test suite
-.PHONY: setup demo test bench lint lab clean
+.PHONY: setup demo test bench lint lab notebooks clean
 
 setup:
 	@bash scripts/setup.sh
@@ -16,7 +16,10 @@ bench: setup
 	.venv/bin/python benchmarks/run_benchmarks.py
 
 lint: setup
-	.venv/bin/ruff check reformabm tests benchmarks
+	.venv/bin/ruff check reformabm tests benchmarks notebooks scripts
+
+notebooks: setup  # after editing a notebook's .py source elsewhere: update its .ipynb (cell ids and metadata kept)
+	cd notebooks && for f in *.py classroom/*.py; do ../.venv/bin/jupytext --to ipynb --update -q "$$f"; done
 
 clean:
 	rm -rf runs .pytest_cache

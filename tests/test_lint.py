@@ -14,6 +14,6 @@ def test_ruff_is_clean():
     ruff = shutil.which("ruff") or str(Path(sys.executable).with_name("ruff"))
     if not Path(ruff).exists():
         pytest.skip("ruff is not installed (dev extra)")
-    p = subprocess.run([ruff, "check", "reformabm", "tests", "benchmarks"], cwd=ROOT,
+    p = subprocess.run([ruff, "check", "reformabm", "tests", "benchmarks", "notebooks", "scripts"], cwd=ROOT,
                        capture_output=True, text=True)
     assert p.returncode == 0, p.stdout + p.stderr
