@@ -39,6 +39,7 @@ import seaborn as sns
 from IPython.display import display
 
 from reformabm import ReformModel, plots
+from reformabm.terminal import summary_table
 
 pd.set_option("display.precision", 3)
 pd.set_option("display.max_columns", 30)
@@ -90,10 +91,8 @@ kinds
 
 # %%
 def table(summaries, keys):
-    """Summary metrics side by side, with their Chinese names."""
-    df = pd.DataFrame({name: [s.get(k) for k in keys] for name, s in summaries.items()}, index=keys)
-    df.insert(0, "中文", [plots.label(k, "zh") for k in keys])
-    return df
+    """Summary metrics side by side, with their Chinese names (counts as integers, shares in %)."""
+    return summary_table(summaries, keys)
 
 
 # %%

@@ -74,14 +74,6 @@ print("centre authority:", spec.centre.authority, "| leader attention/day:", spe
       "| campaign every", spec.workload.campaign_interval_days, "days")
 
 
-# %%
-def table(summaries, keys):
-    """Summary metrics side by side, with their Chinese names."""
-    df = pd.DataFrame({name: [s.get(k) for k in keys] for name, s in summaries.items()}, index=keys)
-    df.insert(0, "中文", [plots.label(k, "zh") for k in keys])
-    return df
-
-
 # %% [markdown]
 # ## 1 One run: disputes, the leader's queue and campaigns
 #

@@ -67,14 +67,6 @@ EX = ProcessPoolExecutor(WORKERS, mp_context=multiprocessing.get_context("forkse
 print(spec.scenario.description)
 
 
-# %%
-def table(summaries, keys):
-    """Summary metrics side by side, with their Chinese names."""
-    df = pd.DataFrame({name: [s.get(k) for k in keys] for name, s in summaries.items()}, index=keys)
-    df.insert(0, "中文", [plots.label(k, "zh") for k in keys])
-    return df
-
-
 # %% [markdown]
 # ## 1 One run: lights, supervision and discipline
 #
