@@ -239,10 +239,23 @@ def cmd_ablate(args: argparse.Namespace) -> int:
     if args.list:
         print(ablation.list_text(ablation.select_mechanisms(args.names)))
         return 0
-    say = (lambda text: print(text, file=sys.stderr, flush=True)) if args.verbose else None
+    import re
+
+    from reformabm.terminal import progress as progress_bar
+
     t0 = time.perf_counter()
-    df = ablation.ablate(args.names, seeds=args.seeds, workers=args.workers, days=args.days,
-                         progress=say)
+    with progress_bar(0, show=None if not (args.quiet or args.verbose) else False, desc="ablate") as bar:
+        def say(text: str) -> None:  # ablation.ablate reports the plan, then each run
+            planned = re.match(r"ablate: .*?(\d+) distinct run", text)
+            if planned:
+                bar.reset(total=int(planned.group(1)))
+            elif text.startswith("  "):
+                bar.update()
+            if args.verbose:
+                print(text, file=sys.stderr, flush=True)
+
+        df = ablation.ablate(args.names, seeds=args.seeds, workers=args.workers, days=args.days,
+                             progress=say)
     print(ablation.format_text(df))
     bad = df[~df["direction_ok"]]
     names = ", ".join(bad["mechanism"] + ":" + bad["metric"])
@@ -337,6 +350,7 @@ def build_parser() -> argparse.ArgumentParser:
     ab.add_argument("--out", type=Path, default=None, help="directory for ablation.csv and ablation.md")
     ab.add_argument("--list", action="store_true", help="list the mechanisms, do not run")
     ab.add_argument("--verbose", action="store_true", help="report each run on stderr")
+    ab.add_argument("--quiet", action="store_true", help="no progress bar")
     ab.set_defaults(func=cmd_ablate)
     from reformabm.experiments.cli import add_parsers
 
