@@ -27,24 +27,11 @@ LANG = "en"
 # %%
 # %matplotlib inline
 
-import matplotlib.pyplot as plt
-import pandas as pd
-import seaborn as sns
 from IPython.display import display
 
 from reformabm import ReformModel, plots
 
-pd.set_option("display.precision", 3)
-pd.set_option("display.max_columns", 30)
-pd.set_option("display.width", 160)
-sns.set_theme(style="whitegrid", context="notebook", font_scale=0.9)
-if LANG == "zh" and plots.find_cjk_font():   # Chinese labels in the notebook's own figures too
-    plt.rcParams["font.sans-serif"] = [plots.find_cjk_font(), "DejaVu Sans"]
-
-
-def T(en, zh):
-    # a label for this notebook's own figures: Chinese if LANG is "zh" and a CJK font exists
-    return zh if LANG == "zh" and plots.find_cjk_font() else en
+T = plots.setup_notebook(LANG)  # display options, figure style; T(en, zh): a label in LANG
 
 
 # %%

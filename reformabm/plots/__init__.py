@@ -90,6 +90,7 @@ from reformabm.labels import (  # noqa: E402,F401
 from reformabm.plots.effects import effects  # noqa: E402
 from reformabm.plots.levels import by_level, issue_journey  # noqa: E402
 from reformabm.plots.network import org_network  # noqa: E402
+from reformabm.plots.notebook import setup_notebook  # noqa: E402
 from reformabm.plots.sweeps import response_surface, sensitivity  # noqa: E402
 from reformabm.plots.timeseries import (  # noqa: E402
     DEFAULT_TIMESERIES,
@@ -104,6 +105,7 @@ from reformabm.plots.timeseries import (  # noqa: E402
 )
 
 __all__ = [
+    "setup_notebook",
     "CJKFontWarning",
     "find_cjk_font",
     "resolve_language",
