@@ -201,21 +201,10 @@ def cmd_validate(args: argparse.Namespace) -> int:
         for p in select_patterns(load_patterns(args.patterns), args.scenario, full=args.full):
             print(f"{p.id:<40} [{p.source}] {'fast' if p.fast else 'slow'}  {p.scenario}: {p.statement}")
         return 0
-    import re
-
-    from reformabm.terminal import progress as progress_bar
+    from reformabm.terminal import run_reporter
 
     t0 = time.perf_counter()
-    with progress_bar(0, show=None if not (args.quiet or args.verbose) else False, desc="validate") as bar:
-        def say(text: str) -> None:  # run_patterns reports the plan, then each run
-            planned = re.match(r"validate: .*?(\d+) distinct run", text)
-            if planned:
-                bar.reset(total=int(planned.group(1)))
-            elif text.lstrip().startswith("ran "):
-                bar.update()
-            if args.verbose:
-                print(text, file=sys.stderr, flush=True)
-
+    with run_reporter("validate", quiet=args.quiet, verbose=args.verbose) as say:
         df = run_patterns(args.scenario, full=args.full, seeds=args.seeds, workers=args.workers,
                           path=args.patterns, progress=say)
     from reformabm.i18n import msg
@@ -239,21 +228,10 @@ def cmd_ablate(args: argparse.Namespace) -> int:
     if args.list:
         print(ablation.list_text(ablation.select_mechanisms(args.names)))
         return 0
-    import re
-
-    from reformabm.terminal import progress as progress_bar
+    from reformabm.terminal import run_reporter
 
     t0 = time.perf_counter()
-    with progress_bar(0, show=None if not (args.quiet or args.verbose) else False, desc="ablate") as bar:
-        def say(text: str) -> None:  # ablation.ablate reports the plan, then each run
-            planned = re.match(r"ablate: .*?(\d+) distinct run", text)
-            if planned:
-                bar.reset(total=int(planned.group(1)))
-            elif text.startswith("  "):
-                bar.update()
-            if args.verbose:
-                print(text, file=sys.stderr, flush=True)
-
+    with run_reporter("ablate", quiet=args.quiet, verbose=args.verbose) as say:
         df = ablation.ablate(args.names, seeds=args.seeds, workers=args.workers, days=args.days,
                              progress=say)
     print(ablation.format_text(df))

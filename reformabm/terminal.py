@@ -10,14 +10,17 @@ applied with their day.
 from __future__ import annotations
 
 import math
+import re
+import sys
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any
 
 from reformabm.i18n import label, msg
 
 __all__ = ["display_width", "pad", "table", "SUMMARY_ROWS", "summary_lines", "reform_lines", "progress",
-           "summary_table"]
+           "summary_table", "run_reporter"]
 
 
 def display_width(text: str) -> int:
@@ -182,3 +185,23 @@ def summary_table(summaries: dict[str, dict[str, Any]], keys: Sequence[str], lan
         data[name] = [_value(s.get(k), kind_of(k)) for k in keys]
     data["unit"] = [UNITS[kind_of(k)][i] for k in keys]
     return pd.DataFrame(data, index=list(keys))
+
+
+@contextmanager
+def run_reporter(desc: str, *, quiet: bool = False, verbose: bool = False) -> Iterator[Callable[[str], None]]:
+    """The ``progress`` callback of ``validate`` and ``ablate``: a bar sized by their plan line.
+
+    The plan line ("... N distinct run(s)") sets the total; each indented line is one run done.
+    ``verbose`` prints every line on stderr instead of the bar; ``quiet`` shows nothing.
+    """
+    with progress(0, show=False if (quiet or verbose) else None, desc=desc) as bar:
+        def say(text: str) -> None:
+            planned = re.search(r"(\d+) distinct run", text)
+            if planned:
+                bar.reset(total=int(planned.group(1)))
+            elif text.startswith("  "):
+                bar.update()
+            if verbose:
+                print(text, file=sys.stderr, flush=True)
+
+        yield say
