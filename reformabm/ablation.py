@@ -158,7 +158,7 @@ MECHANISMS: dict[str, Mechanism] = {m.name: m for m in (
        "Disputes wait for the leaders' coordination; with scarce attention they wait longer. "
        "Off: a tenth of the attention.",
        "z_city", 120, [_up("on_time_rate", 0.001), _down("days_to_close_mean", 0.5)],
-       off=Arm({"leaders.attention_per_day": 1.2})),
+       off=Arm({"leaders.attention_per_day": 2.4})),
     _m("department_staff", "response capacity: the departments' staff", "部门编制（响应能力）", "000",
        "000-01, 000-18",
        "Governance load rising against insufficient response capacity: with fewer staff, issues "
@@ -172,9 +172,10 @@ MECHANISMS: dict[str, Mechanism] = {m.name: m for m in (
        off=Arm({"accountability.formal_closure_propensity": 0.0})),
     _m("complaints", "complaints and repeat calls (12345)", "投诉·重复来电", "000",
        "000-07; 003-05",
-       "A resident whose problem closed late calls again; the repeat call counts against the unit "
-       "that handled it, so it adds to the pressure on units.",
-       "z_city", 120, [_up("pressure_mean", 0.005), _up("complaints", 100)],
+       "A resident whose problem is overdue calls again (催办), or complains once it closes late; "
+       "the repeat call counts against the unit holding or having handled it, so it adds to the "
+       "pressure on units.",
+       "z_city", 120, [_up("pressure_mean", 0.003), _up("overdue_calls", 100), _up("complaints", 100)],
        off=Arm({"residents.complaint_threshold": 0.0})),
     _m("pushdown", "push-down of departments' tasks to grids", "职责下沉（职责错位）", "000",
        "000-13; 002-21, 002-22",

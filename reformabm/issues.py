@@ -101,6 +101,7 @@ _COLUMNS: dict[str, tuple[type, object]] = {
     "formal_closure": (np.bool_, False),
     "reopened_from": (np.int32, -1),
     "complaint_of": (np.int32, -1),  # a ledger complaint about this earlier issue
+    "called_again": (np.bool_, False),  # the reporter called again while it was open and overdue (催办)
     "blamed_level": (np.int8, -1),
     "formal_planned": (np.bool_, False),  # the holder plans to close it on paper
     "draw2": (np.float32, 0.0),  # second uniform drawn on arrival (formal-closure decision)

@@ -266,7 +266,7 @@ def unit_kind(metric: str) -> str:
             "discipline_cases", "dispatches", "pushbacks", "misdispatches", "disputes_to_leader",
             "disputes_settled_by_centre", "rejected_at_confirmation", "campaigns", "rules_added",
             "discovered_by_patrol", "reported_by_residents", "found_by_contacts", "self_resolved",
-            "ledger_entries", "complaints", "handed_over", "issue_events"}:
+            "ledger_entries", "complaints", "overdue_calls", "handed_over", "issue_events"}:
         return "count"
     return "other"
 

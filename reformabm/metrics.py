@@ -144,6 +144,7 @@ class Metrics:
         self.self_resolved = 0
         self.ledger_entries = 0
         self.complaints = 0
+        self.overdue_calls = 0  # repeat calls about open overdue issues (催办)
         self.daily_util: list[np.ndarray] = []
         self.formal_closures = 0
         self.held_closures = 0

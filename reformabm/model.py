@@ -469,6 +469,7 @@ class ReformModel(mesa.Model):
             "self_resolved": m.self_resolved,
             "ledger_entries": m.ledger_entries,
             "complaints": m.complaints,
+            "overdue_calls": m.overdue_calls,
             "handed_over": m.handed_over,
             "reforms_applied": [f"{r['name']}@{r['day']}" for r in self.reforms_applied],
             "reforms_not_reached": list(self.reforms_not_reached),

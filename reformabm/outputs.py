@@ -68,6 +68,7 @@ def issue_frame(model: ReformModel, rows: slice | None = None, *,
         "formal_closure": s.formal_closure[sl],
         "reopened_from": _nullable(s.reopened_from[sl], s.reopened_from[sl] < 0, "Int64"),
         "complaint_of": _nullable(s.complaint_of[sl], s.complaint_of[sl] < 0, "Int64"),
+        "called_again": s.called_again[sl],  # the reporter called again while it was overdue (催办)
         "blamed_level": _nullable(s.blamed_level[sl], s.blamed_level[sl] < 0, "Int8"),
         "n_domains": s.n_domains[sl],
         "known_day": _nullable(known, known < 0, "Int32"),

@@ -140,7 +140,8 @@ class Residents(_Section):
     complaint_threshold: float = _f(
         0.3,
         "A closure scored below this makes the reporter complain: on the secretary's ledger where there "
-        "is one, else by a repeat call to the hotline (重复来电). 0: nobody complains.",
+        "is one, else by a repeat call to the hotline (重复来电); an open issue whose wait past its "
+        "deadline scores below it makes the reporter call again (催办). 0: nobody complains.",
         source="003: the complaints ledger; repeat calls are how 12345 users complain", ge=0, le=1,
     )
     complaint_pressure: float = _f(

@@ -172,3 +172,30 @@ def test_ledger_takes_complaints_and_claims():
     complaints = f[f["complaint_of"].notna()]
     assert m.metrics.complaints == len(complaints) > 0
     assert (complaints["channel"] == Channel.LEDGER.name.lower()).all()
+
+
+def test_reporters_call_again_about_overdue_open_issues():
+    """催办: a reporter whose issue is open well past its deadline calls once; it presses the holder."""
+    m = run(1, scenario=OVERLOADED, days=90, residents_complaint_threshold=0.9)
+    f = m.issue_frame()
+    called = f[f["called_again"]]
+    assert m.summary()["overdue_calls"] == len(called) > 50
+    # only reporters of real issues (not complaints, not ledger cases) call
+    assert called["complaint_of"].isna().all()
+    assert (called["channel"] != Channel.LEDGER.name.lower()).all()
+    # every call came at least two days past the deadline: still open then, or closed later
+    late_enough = called["end_day"].isna() | (called["end_day"] >= called["deadline_day"] + 2)
+    assert late_enough.all()
+    # a caller does not complain again when its issue closes
+    complained_about = set(f["complaint_of"].dropna().astype(int))
+    assert not complained_about & set(called["issue_id"])
+    # the calls press units: with the same seed and no calls, pressure is lower
+    quiet = run(1, scenario=OVERLOADED, days=90, residents_complaint_threshold=0.0)
+    assert quiet.summary()["overdue_calls"] == 0
+    assert m.summary()["pressure_mean"] > quiet.summary()["pressure_mean"]
+
+
+def test_overdue_calls_are_off_below_the_lowest_score():
+    """The lateness score never falls below 0.2, so a threshold of 0.2 or less makes no calls."""
+    m = run(1, scenario=OVERLOADED, days=60, residents_complaint_threshold=0.2)
+    assert m.summary()["overdue_calls"] == 0 and m.summary()["complaints"] == 0

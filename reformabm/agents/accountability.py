@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from reformabm.agents.base import UnitAgent
+from reformabm.agents.resident import overdue_calls
 from reformabm.issues import Stage
 from reformabm.routing import misses_deadline, tempt_paper_closures
 
@@ -85,6 +86,7 @@ def lights_phase(model: ReformModel) -> None:
     m.yellow_today = int(yellow.sum())
     m.red_today = int(red.sum())
     tempt_paper_closures(model, ids)
+    overdue_calls(model, ids)  # residents' repeat calls about overdue issues (催办), with or without lights
     if not a.supervision:
         return
     # extensions at the yellow light: requested by holders who would miss the deadline, granted

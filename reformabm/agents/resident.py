@@ -18,7 +18,7 @@ from reformabm.issues import Channel, EventKind, Stage
 if TYPE_CHECKING:
     from reformabm.model import ReformModel
 
-__all__ = ["Resident", "generate_issues", "resident_reports"]
+__all__ = ["Resident", "generate_issues", "resident_reports", "lateness_score", "overdue_calls"]
 
 
 class Resident(mesa.Agent):
@@ -149,17 +149,53 @@ def experience(model: ReformModel, residents: np.ndarray, scores: np.ndarray) ->
         model.trust[agents] += rate_g[ga] * (target_g[ga] - model.trust[agents])
 
 
+def lateness_score(late_days: np.ndarray) -> np.ndarray:
+    """A resident's score of waiting ``late_days`` past the deadline: 1 on time, 0.1 less a day, at least 0.2.
+
+    >>> lateness_score(np.array([0, 3, 20])).round(2).tolist()
+    [1.0, 0.7, 0.2]
+    """
+    return np.maximum(0.2, 1.0 - 0.1 * np.maximum(late_days, 0))
+
+
 def closure_experience(model: ReformModel, ids: np.ndarray) -> None:
-    """Score closures: 1 on time, less the later it was (0.1 per day late, at least 0.2)."""
+    """Score closures by :func:`lateness_score`; a score below the threshold makes a complaint."""
     s = model.issues
-    late = np.maximum(0, s.end_day[ids] - s.deadline_day[ids])
-    scores = np.maximum(0.2, 1.0 - 0.1 * late)
+    scores = lateness_score(s.end_day[ids] - s.deadline_day[ids])
     experience(model, s.resident[ids], scores)
-    # ledger cases are already the secretary's; a complaint is not itself complained about
+    # ledger cases are already the secretary's; a complaint is not itself complained about; a
+    # reporter who already called about it while it was overdue has complained once
     unhappy = ids[(scores < model.spec.residents.complaint_threshold) & (s.complaint_of[ids] < 0)
-                  & (s.channel[ids] != Channel.LEDGER)]
+                  & (s.channel[ids] != Channel.LEDGER) & ~s.called_again[ids]]
     if len(unhappy):
         complain(model, unhappy)
+
+
+def overdue_calls(model: ReformModel, ids: np.ndarray) -> None:
+    """Reporters of overdue open issues call again (催办, 重复来电) once the wait scores below the threshold.
+
+    ``ids``: the known open issues. A reporter whose problem is still open so far past its
+    deadline that :func:`lateness_score` falls below ``residents.complaint_threshold`` (the
+    same bar as a late closure) calls the hotline once more. The call is merged into the open
+    ticket (并单: no new issue) and counts against the unit holding it, which is pressed by
+    ``complaint_pressure``; such a reporter does not complain again when it closes. Ledger
+    cases and complaints themselves are excluded, as for closures.
+    """
+    threshold = model.spec.residents.complaint_threshold
+    if threshold <= 0.2 or len(ids) == 0:  # lateness_score never falls below 0.2
+        return
+    s = model.issues
+    ids = ids[s.deadline_day[ids] < model.day]
+    if len(ids) == 0:
+        return
+    calls = ids[(lateness_score(model.day - s.deadline_day[ids]) < threshold) & ~s.called_again[ids]
+                & (s.complaint_of[ids] < 0) & (s.channel[ids] != Channel.LEDGER)
+                & (s.stage[ids] != Stage.CONFIRM)]
+    if len(calls) == 0:
+        return
+    s.called_again[calls] = True
+    model.workload.press(s.holder[calls], model.spec.residents.complaint_pressure)
+    model.metrics.overdue_calls += len(calls)
 
 
 def _same_problem(s, ids: np.ndarray) -> dict[str, np.ndarray]:

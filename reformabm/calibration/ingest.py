@@ -26,6 +26,7 @@ field              meaning                                                      
 ``formal_closure`` closed on paper (形式办结)                                             ``formal_closure``
 ``reopened_from``  the earlier ticket this one repeats (重复件)                           ``reopened_from``
 ``complaint_of``   the ticket this complains about                                    ``complaint_of``
+``called_again``   the reporter called again while it was overdue (催办)                  ``called_again``
 ``satisfaction``   reply-survey result (满意度), through ``[values.satisfaction]``      —
 ``hops``, ``bounces``, ``pushbacks``, ``misdispatches``  counts per ticket            same names
 =================  =================================================================  ==================
@@ -62,7 +63,7 @@ class IngestError(CalibrationError):
 
 
 FIELDS = ("id", "created", "known", "closed", "deadline", "deadline0", "overdue", "level", "unit",
-          "status", "formal_closure", "reopened_from", "complaint_of", "satisfaction", "hops",
+          "status", "formal_closure", "reopened_from", "complaint_of", "called_again", "satisfaction", "hops",
           "bounces", "pushbacks", "misdispatches")
 
 #: The model's own ``issues.parquet`` columns.
@@ -70,7 +71,7 @@ DEFAULT_COLUMNS = {
     "id": "issue_id", "created": "created_day", "known": "known_day", "closed": "end_day",
     "deadline": "deadline_day", "deadline0": "deadline0_day", "level": "required_level",
     "status": "status", "formal_closure": "formal_closure", "reopened_from": "reopened_from",
-    "complaint_of": "complaint_of", "hops": "hops", "bounces": "bounces",
+    "complaint_of": "complaint_of", "called_again": "called_again", "hops": "hops", "bounces": "bounces",
     "pushbacks": "pushbacks", "misdispatches": "misdispatches",
 }
 _STATUS = ("closed", "open", "withdrawn")
@@ -358,6 +359,8 @@ def _metrics(c, known, end, status, closed, dl, dl0, overdue, level, sub, cmap, 
         m["reopened_rate"] = _nan_div(reopened.sum(), closed.sum())
     if "complaint_of" in sub:
         m["complaints"] = int((~_blank(sub["complaint_of"])).sum())
+    if "called_again" in sub:
+        m["overdue_calls"] = int(_bool(sub["called_again"], cmap.values.get("called_again")).sum())
     if "satisfaction" in sub:
         table = cmap.values.get("satisfaction", {})
         raw = sub["satisfaction"].astype(str).str.strip()
