@@ -239,9 +239,10 @@ MECHANISMS: dict[str, Mechanism] = {m.name: m for m in (
        "longgang", 180, [_up("utilisation_department", 0.03), _up("days_known_to_close_mean", 0.1)],
        off=Arm(drop_reforms=("remove_layer",))),
     _m("township_staff", "staff of a removed township", "撤并乡镇人员去向", "004", "004-03, 004-06",
-       "Part of a removed township's staff goes down to the communities; without it, issues "
-       "there take longer.",
-       "longgang", 180, [_down("days_known_to_close_mean", 0.01)],
+       "Part of a removed township's staff goes down to the communities; without it the "
+       "communities are busier and their own (level-2) issues close on time less often. (The "
+       "city-wide days to close do not move: communities have slack at Longgang's defaults.)",
+       "longgang", 180, [_down("utilisation_village", 0.01), _up("on_time_rate_level_2", 0.003)],
        off=Arm(reform_params={"remove_layer": {"to_villages_share": 0.0}})),
     _m("merged_domains", "merged domains in big departments", "大部制（职能合并）", "004",
        "004-04, 004-05",
