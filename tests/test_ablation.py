@@ -113,6 +113,26 @@ def test_directions_hold_at_the_defaults():
     assert (df["seeds"] == 3).all()
 
 
+def test_z_city_bottlenecks_act_at_the_defaults():
+    """Z city at its shipped defaults, the mechanisms' own 120 days, three paired seeds.
+
+    000-17: with a tenth of the leaders' attention disputes wait, so fewer issues close on time
+    (+2.3 pp with full attention at six seeds); 000-21 / 003-18: paper closures are a way to meet
+    the indicators (+1.4 pp); 000-07 / 12345 practice: overdue reporters call again and press the
+    units holding their issues.
+    """
+    df = ablate(["leader_attention", "formal_closure", "complaints"], seeds=3)
+    d = df.set_index(["mechanism", "metric"])["diff"]
+    # the pressure from calls is small against the 0.15 baseline: at three seeds its interval
+    # still reaches 0 (at six it is +0.004 [+0.002, +0.006]), so only its mean is checked here
+    held = df[(df["mechanism"] != "complaints") | (df["metric"] != "pressure_mean")]
+    assert held["direction_ok"].all(), held[["mechanism", "metric", "on", "off", "diff"]]
+    assert d[("complaints", "pressure_mean")] > 0.003
+    assert d[("leader_attention", "on_time_rate")] > 0.01
+    assert d[("formal_closure", "on_time_rate")] > 0.005
+    assert d[("complaints", "overdue_calls")] > 100
+
+
 def test_paired_seeds_give_a_zero_difference_for_identical_arms(monkeypatch):
     # a "mechanism" whose off switch does nothing in the run (a campaign after its last day):
     # on common random numbers every paired difference is exactly 0, and no direction holds
