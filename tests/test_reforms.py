@@ -206,7 +206,9 @@ def test_pending_issues_of_removed_units_are_handed_over():
 
 def test_remove_township_raises_span_load_and_time_to_close():
     reform = [f"remove_layer:layer=township@{DAY}"]
-    assert paired("days_to_close_mean", reform) > 1.0
+    # +0.9 days (was +1.04 before reporters called again about overdue issues, 催办: the calls
+    # press the overloaded departments, which work part of the delay off)
+    assert paired("days_to_close_mean", reform) > 0.6
     assert paired("utilisation_department", reform, window=(DAY + 10, DAYS)) > 0.0
     m = ReformModel("teaching", rng=1, days=DAY, reforms=reform).run()
     s = m.summary()
