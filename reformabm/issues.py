@@ -186,9 +186,10 @@ class EventLog:
             return
         self.count += k
         if self.enabled:
-            u = np.asarray(units, dtype=np.int32)
-            u = np.full(k, u, np.int32) if u.ndim == 0 else u.copy()
-            self._chunks.append((np.asarray(ids, dtype=np.int32).copy(), int(day), int(kind), u))
+            u = np.array(units, dtype=np.int32)  # a copy: the caller's arrays change later
+            if u.ndim == 0:
+                u = np.full(k, u, np.int32)
+            self._chunks.append((np.array(ids, dtype=np.int32), int(day), int(kind), u))
 
     def frame(self) -> pd.DataFrame:
         """All events as a DataFrame ``issue_id, day, event, unit`` in the order they happened."""

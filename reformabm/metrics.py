@@ -177,31 +177,34 @@ class Metrics:
     def on_closed(self, model: ReformModel, ids: np.ndarray) -> None:
         """Count closures of ``ids`` (called by :func:`reformabm.routing.close`)."""
         s = model.issues
-        self.closed += len(ids)
+        n = len(ids)
+        self.closed += n
         lvl = s.level[ids]
-        ok = s.end_day[ids] <= s.deadline0[ids]
-        ok_ext = s.end_day[ids] <= s.deadline_day[ids]
-        n_ok = int(ok.sum())
+        end = s.end_day[ids]
+        ok = end <= s.deadline0[ids]
+        ok_ext = end <= s.deadline_day[ids]
+        n_ok = int(np.count_nonzero(ok))
         self.on_time += n_ok
-        self.on_time_ext += int(ok_ext.sum())
+        self.on_time_ext += int(np.count_nonzero(ok_ext))
         self.on_time_ext_level += np.bincount(lvl[ok_ext], minlength=6)
-        held = int((~s.failed[ids]).sum())
-        self.formal_closures += int(s.formal_closure[ids].sum())
+        held = n - int(np.count_nonzero(s.failed[ids]))
+        self.formal_closures += int(np.count_nonzero(s.formal_closure[ids]))
         self.held_closures += held
-        self._closed_today += len(ids)
+        self._closed_today += n
         self._on_time_today += n_ok
         self._held_today += held
         self.closed_level += np.bincount(lvl, minlength=6)
         self.on_time_level += np.bincount(lvl[ok], minlength=6)
-        ttc = np.bincount(np.clip(s.end_day[ids] - s.known_day[ids], 0, _MAX_DAYS))
+        ttc = np.bincount(np.minimum(np.maximum(end - s.known_day[ids], 0), _MAX_DAYS))
         self.ttc_hist[: len(ttc)] += ttc
-        ttc = np.bincount(np.clip(s.end_day[ids] - s.created_day[ids], 0, _MAX_DAYS))
+        ttc = np.bincount(np.minimum(np.maximum(end - s.created_day[ids], 0), _MAX_DAYS))
         self.ttc_created_hist[: len(ttc)] += ttc
         self._hist_len = min(model.day, _MAX_DAYS) + 1  # durations end today at the latest
-        by_dept = model.tables.kind[s.solver[ids]] == KIND_CODES[NodeKind.DEPARTMENT]
-        self.closed_by_dept += int(by_dept.sum())
-        self._dept_closed_today += int(by_dept.sum())
-        self.closed_by_dept_leader += int((by_dept & s.needed_leader[ids]).sum())
+        by_dept = model.tables.of_kind(NodeKind.DEPARTMENT)[s.solver[ids]]
+        n_dept = int(np.count_nonzero(by_dept))
+        self.closed_by_dept += n_dept
+        self._dept_closed_today += n_dept
+        self.closed_by_dept_leader += int(np.count_nonzero(by_dept & s.needed_leader[ids]))
 
     def end_day(self, model: ReformModel) -> None:
         """Compute the day's metrics into ``self.today`` (read by the DataCollector)."""
@@ -216,16 +219,16 @@ class Metrics:
             self.daily_util.append(np.where(cap > 0, work / np.where(cap > 0, cap, 1), np.nan))
         ids = s.open_ids
         st = s.stage[ids]
-        latent = int((st == Stage.LATENT).sum())
         known = ids[st != Stage.LATENT]
-        overdue = int((s.deadline_day[known] < model.day).sum())
+        latent = len(ids) - len(known)
+        overdue = int(np.count_nonzero(s.deadline_day[known] < model.day))
         # at the end of the day, an open issue whose deadline is today or earlier is late
         lvl_known = s.level[known]
         self.open_late_level = np.bincount(lvl_known[s.deadline0[known] <= model.day], minlength=6)
         self.open_late_ext_level = np.bincount(lvl_known[s.deadline_day[known] <= model.day], minlength=6)
-        self.open_known_age = np.bincount(np.clip(model.day - s.known_day[known], 0, _MAX_DAYS),
+        self.open_known_age = np.bincount(np.minimum(np.maximum(model.day - s.known_day[known], 0), _MAX_DAYS),
                                           minlength=_MAX_DAYS + 1)
-        self.open_created_age = np.bincount(np.clip(model.day - s.created_day[ids], 0, _MAX_DAYS),
+        self.open_created_age = np.bincount(np.minimum(np.maximum(model.day - s.created_day[ids], 0), _MAX_DAYS),
                                             minlength=_MAX_DAYS + 1)
         self._hist_len = min(model.day, _MAX_DAYS) + 1
         self.holding_by_rank += np.bincount(t.rank[s.holder[known]], minlength=8)[:8]

@@ -112,7 +112,7 @@ class Workload:
             self.campaign_days[grassroots] = gross[grassroots] * w.campaign_pushdown
         self.campaign_work += float(self.campaign_days.sum())
         cap = gross - self.overhead_days - self.pushdown_days - self.campaign_days
-        model.capacity = np.clip(cap, 0.0, None)
+        model.capacity = np.maximum(cap, 0.0)  # = np.clip(cap, 0.0, None), without its Python layer
 
     def end_day(self, model: ReformModel) -> None:
         """Decay pressure, accumulate strain, review rules."""

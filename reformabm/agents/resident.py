@@ -119,12 +119,12 @@ def experience(model: ReformModel, residents: np.ndarray, scores: np.ndarray) ->
     """
     if len(residents) == 0:
         return
-    model.metrics.experience_score += float(np.sum(scores))
+    model.metrics.experience_score += float(np.add.reduce(scores))
     model.metrics.experiences += len(scores)
     r = model.spec.residents
     n = len(model.trust)
     cnt = np.bincount(residents, minlength=n)
-    hit = np.flatnonzero(cnt)
+    hit = cnt.nonzero()[0]
     mean = np.bincount(residents, weights=scores, minlength=n)[hit] / cnt[hit]
     k = cnt[hit]
     people = np.maximum(model.resident_population[hit], 1.0)
@@ -138,13 +138,13 @@ def experience(model: ReformModel, residents: np.ndarray, scores: np.ndarray) ->
         mean_g = np.bincount(g, weights=scores, minlength=n_g)[touched] / cnt_g[touched]
         reach = np.minimum(r.trust_reach / np.maximum(model.grid_population[touched], 1.0), 1.0)
         a_t = 1.0 - (1.0 - r.trust_rate * reach) ** cnt_g[touched]
-        gi = np.flatnonzero(touched)
+        gi = touched.nonzero()[0]
         # every agent of a touched grid moves towards the grid's mean experience of today
         rate_g = np.zeros(n_g)
         target_g = np.zeros(n_g)
         rate_g[gi] = a_t
         target_g[gi] = mean_g
-        agents = np.flatnonzero(touched[model.resident_grid])
+        agents = touched[model.resident_grid].nonzero()[0]
         ga = model.resident_grid[agents]
         model.trust[agents] += rate_g[ga] * (target_g[ga] - model.trust[agents])
 
@@ -218,7 +218,7 @@ def comebacks_phase(model: ReformModel) -> np.ndarray:
     trust. Returns the new issues' ids.
     """
     due = model.comeback_due <= model.day
-    if not due.any():
+    if not np.count_nonzero(due):
         return np.zeros(0, np.int64)
     old = model.comeback_ids[due]
     model.comeback_ids = model.comeback_ids[~due]
