@@ -247,6 +247,7 @@ class ReformModel(mesa.Model):
             self.org, len(self.spec.domains), self.spec.centre.residual_department
         )
         n = self.tables.n
+        self.events.set_units(n)
         self.capacity = self.tables.staff.copy()
         self.capacity_left = self.capacity.copy()
         self._resize_unit_state(n)
