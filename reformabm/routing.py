@@ -176,7 +176,7 @@ def misses_deadline(model: ReformModel, ids: np.ndarray, queue: np.ndarray | Non
     if len(sel):
         need = np.where(s.work_left[sel] >= 0, s.work_left[sel], model.solve_work(sel))
         unit = capacity_unit(model, sel)
-        order = np.lexsort((s.arrival[sel], model.queue_rank(sel), unit))
+        order = queue_order(unit, model.queue_rank(sel), s.arrival[sel], stable=True)
         u, w = unit[order], need[order]
         cum = w.cumsum()
         first = np.empty(len(u), bool)  # first issue of each unit's queue
@@ -318,14 +318,7 @@ def run_handling_rounds(model: ReformModel) -> None:
                 w[m] = handler.work(model, fresh[m])
             s.work_left[fresh] = w
             need = s.work_left[ids]
-        # one int64 key: holder (20 bits), then queue rank (12 bits), then arrival (31 bits)
-        rank = model.queue_rank(ids)
-        arrival = s.arrival[ids]
-        arrival = arrival - np.minimum.reduce(arrival)
-        if np.maximum.reduce(holders) < (1 << 20) and np.maximum.reduce(arrival) < (1 << 31):
-            order = ((holders << 43) | (rank << 31) | arrival).argsort()
-        else:  # very large organisations or very long runs
-            order = np.lexsort((arrival, rank, holders))
+        order = queue_order(holders, model.queue_rank(ids), s.arrival[ids])
         ids, holders, need = ids[order], holders[order], need[order].astype(np.float64)
         done, granted, used = allocate_capacity(holders, need, model.capacity_left)
         model.capacity_left -= used
@@ -336,6 +329,23 @@ def run_handling_rounds(model: ReformModel) -> None:
             return
         for handler, m in _by_stage(handlers, s.stage[finished]):
             handler.act(model, finished[m])
+
+
+def queue_order(units: np.ndarray, rank: np.ndarray, arrival: np.ndarray, *, stable: bool = False) -> np.ndarray:
+    """Order of queued items by unit, then queue rank, then arrival (int64 arrays, >= 0).
+
+    One int64 key (unit 20 bits, rank 12 bits, arrival 31 bits from the earliest) sorted once,
+    instead of ``np.lexsort((arrival, rank, units))``; ``stable``: ties in index order, exactly
+    as lexsort (arrival stamps are unique, so only ``stable`` callers could see a tie).
+
+    >>> queue_order(np.array([1, 0, 1, 0]), np.array([0, 5, 0, 1]), np.array([7, 3, 2, 9])).tolist()
+    [3, 1, 2, 0]
+    """
+    arrival = arrival - np.minimum.reduce(arrival)
+    if np.maximum.reduce(units) < (1 << 20) and np.maximum.reduce(arrival) < (1 << 31):
+        key = (units << 43) | (rank << 31) | arrival
+        return key.argsort(kind="stable") if stable else key.argsort()
+    return np.lexsort((arrival, rank, units))  # very large organisations or very long runs
 
 
 def _by_stage(handlers: dict[Stage, Any], stages: np.ndarray) -> Iterator[tuple[Any, np.ndarray]]:

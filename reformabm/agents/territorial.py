@@ -79,7 +79,7 @@ def capacity_unit(model: ReformModel, ids: np.ndarray) -> np.ndarray:
     """
     s, t = model.issues, model.tables
     h = s.holder[ids].astype(np.int64)
-    if not np.count_nonzero(t.cadre_share):
+    if not t.has_cadres:
         return h
     at_village = (t.rank[h] == 2) & (t.cadre_share[h] > 0)
     if not np.count_nonzero(at_village):
@@ -96,7 +96,7 @@ def responsible_unit(model: ReformModel, ids: np.ndarray) -> np.ndarray:
     """
     s, t = model.issues, model.tables
     target = t.solver[s.grid[ids], s.level[ids]]
-    if np.count_nonzero(t.cadre_share):
+    if t.has_cadres:
         village = t.solver[s.grid[ids], 2]
         take = _cadre_take(model, ids, village)
         target = np.where(take, village, target)

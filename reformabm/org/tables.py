@@ -8,6 +8,7 @@ which department owns which domain). It is re-derived whenever a reform changes 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import networkx as nx
 import numpy as np
@@ -51,6 +52,11 @@ class RoutingTables:
     commission: np.ndarray  # [territorial unit with centre] -> its discipline commission 纪委监委
     cadre_share: np.ndarray  # [village] -> share of the township's level-3 work its stationed cadres take
     _masks: dict[tuple[NodeKind, ...], np.ndarray] = field(default_factory=dict, repr=False, compare=False)
+
+    @cached_property
+    def has_cadres(self) -> bool:
+        """Whether any village has stationed township cadres (``cadre_share > 0``)."""
+        return bool(np.count_nonzero(self.cadre_share))
 
     def of_kind(self, *kinds: NodeKind) -> np.ndarray:
         """Read-only mask of the units of ``kinds`` (cached: the tables do not change once built).
