@@ -136,7 +136,8 @@ def _issue_frames(model: ReformModel) -> Iterator[pd.DataFrame]:
         yield issue_frame(model, slice(start, start + ROW_GROUP), domains=domains, copy=False)
 
 
-def write_run(model: ReformModel, out: str | Path, *, history: bool = True, graphml: bool = True) -> Path:
+def write_run(model: ReformModel, out: str | Path, *, history: bool = True, graphml: bool = True,
+              summary: dict[str, Any] | None = None) -> Path:
     """Write the run's outputs to directory ``out`` and return it.
 
     Files: ``summary.json`` (flat run metrics), ``scenario.json`` (the resolved scenario),
@@ -144,11 +145,13 @@ def write_run(model: ReformModel, out: str | Path, *, history: bool = True, grap
     ``events.parquet`` (each issue's history, when recorded and ``history``) and
     ``org_graph.graphml`` (unless ``graphml`` is False). Issues and events are written in row
     groups of :data:`ROW_GROUP` rows, so a city's million issues never exist as one DataFrame.
+    ``summary``: ``model.summary()`` when the caller has it already (computed otherwise).
     """
     out = Path(out)
     try:
         out.mkdir(parents=True, exist_ok=True)
-        (out / "summary.json").write_text(json.dumps(json_ready(model.summary()), indent=2,
+        summary = model.summary() if summary is None else summary
+        (out / "summary.json").write_text(json.dumps(json_ready(summary), indent=2,
                                                      ensure_ascii=False), encoding="utf-8")
         (out / "scenario.json").write_text(json.dumps(model.spec.model_dump(mode="json"), indent=2,
                                                       ensure_ascii=False), encoding="utf-8")
