@@ -234,8 +234,9 @@ class EventLog:
                                  "event": pd.Categorical([], categories=names),
                                  "unit": np.zeros(0, np.int32)})
         ids = np.concatenate([c[0] for c in chunks])
-        day = np.concatenate([np.full(len(c[0]), c[1], np.int32) for c in chunks])
-        kind = np.concatenate([np.full(len(c[0]), c[2], np.int8) for c in chunks])
+        sizes = np.array([len(c[0]) for c in chunks])
+        day = np.repeat(np.array([c[1] for c in chunks], np.int32), sizes)
+        kind = np.repeat(np.array([c[2] for c in chunks], np.int8), sizes)
         unit = np.concatenate([c[3] for c in chunks]).astype(np.int32, copy=False)
         return pd.DataFrame({
             "issue_id": ids, "day": day,
