@@ -215,8 +215,7 @@ class Metrics:
         work = np.bincount(kind_active, weights=model.work_today[t.active], minlength=len(KIND_CODES))
         self.capacity_by_kind += cap
         self.work_by_kind += work
-        with np.errstate(divide="ignore", invalid="ignore"):
-            self.daily_util.append(np.where(cap > 0, work / np.where(cap > 0, cap, 1), np.nan))
+        self.daily_util.append(np.divide(work, cap, out=np.full(len(cap), np.nan), where=cap > 0))
         ids = s.open_ids
         st = s.stage[ids]
         known = ids[st != Stage.LATENT]
