@@ -84,7 +84,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     wall = time.perf_counter() - t0
     summary = model.summary()
     if args.out:
-        write_run(model, args.out, history=not args.no_events, graphml=not args.no_graphml)
+        write_run(model, args.out, history=not args.no_events, graphml=not args.no_graphml, summary=summary)
     if not args.quiet:
         from reformabm.i18n import msg
 

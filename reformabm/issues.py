@@ -114,15 +114,22 @@ _COLUMNS: dict[str, tuple[type, object]] = {
 
 
 def _column(n: int, dtype: type, fill: object) -> np.ndarray:
-    """A column of ``n`` rows of ``fill``; zero columns stay unmapped until rows are used (calloc)."""
-    return np.zeros(n, dtype=dtype) if fill == 0 else np.full(n, fill, dtype=dtype)
+    """Room for ``n`` rows, not written: memory is mapped only as rows are used.
+
+    Zero columns are zeros (calloc); the others are filled row by row in :meth:`IssueStore.add`,
+    so a store sized for a year holds no memory for rows it never uses.
+    """
+    return np.zeros(n, dtype=dtype) if fill == 0 else np.empty(n, dtype=dtype)
+
+
+_FILLED = {name: fill for name, (_, fill) in _COLUMNS.items() if fill != 0}  # columns add() fills
 
 
 class IssueStore:
     """Columnar store of all issues of a run; row index = ``issue_id``.
 
     Columns are attributes (``store.stage``, ``store.holder`` ...) holding full-capacity numpy
-    arrays; only the first ``len(store)`` rows are issues. ``open_ids`` lists the ids of
+    arrays; only the first ``len(store)`` rows are issues (the rows beyond are unset). ``open_ids`` lists the ids of
     issues not yet closed or withdrawn, so the day's work scales with open issues.
     """
 
@@ -154,9 +161,13 @@ class IssueStore:
     def add(self, k: int, **values: np.ndarray | int | float) -> np.ndarray:
         """Append ``k`` issues with the given column values; return their ids."""
         self._grow(self.n + k)
+        rows = slice(self.n, self.n + k)
         ids = np.arange(self.n, self.n + k, dtype=np.int64)
+        for name, fill in _FILLED.items():
+            if name not in values:
+                getattr(self, name)[rows] = fill
         for name, v in values.items():
-            getattr(self, name)[ids] = v
+            getattr(self, name)[rows] = v
         self.n += k
         self.open_ids = np.concatenate([self.open_ids, ids])
         return ids
@@ -179,6 +190,13 @@ class EventLog:
         self.enabled = enabled
         self.count = 0
         self._chunks: list[tuple[np.ndarray, int, int, np.ndarray]] = []
+        #: dtype the units are kept in: the model narrows it to int16 while every unit id fits
+        #: (:meth:`set_units`); frames always give int32
+        self.unit_dtype: type = np.int32
+
+    def set_units(self, n: int) -> None:
+        """Unit ids are below ``n`` from now on: keep them in the narrowest dtype that holds them."""
+        self.unit_dtype = np.int16 if n <= np.iinfo(np.int16).max else np.int32
 
     def record(self, kind: EventKind, ids: np.ndarray, day: int, units: np.ndarray | int) -> None:
         """Record that ``kind`` happened to issues ``ids`` on ``day`` at ``units``."""
@@ -187,9 +205,10 @@ class EventLog:
             return
         self.count += k
         if self.enabled:
-            u = np.asarray(units, dtype=np.int32)
-            u = np.full(k, u, np.int32) if u.ndim == 0 else u.copy()
-            self._chunks.append((np.asarray(ids, dtype=np.int32).copy(), int(day), int(kind), u))
+            u = np.array(units, dtype=self.unit_dtype)  # a copy: the caller's arrays change later
+            if u.ndim == 0:
+                u = np.full(k, u, self.unit_dtype)
+            self._chunks.append((np.array(ids, dtype=np.int32), int(day), int(kind), u))
 
     def frame(self) -> pd.DataFrame:
         """All events as a DataFrame ``issue_id, day, event, unit`` in the order they happened."""
@@ -216,9 +235,10 @@ class EventLog:
                                  "event": pd.Categorical([], categories=names),
                                  "unit": np.zeros(0, np.int32)})
         ids = np.concatenate([c[0] for c in chunks])
-        day = np.concatenate([np.full(len(c[0]), c[1], np.int32) for c in chunks])
-        kind = np.concatenate([np.full(len(c[0]), c[2], np.int8) for c in chunks])
-        unit = np.concatenate([c[3] for c in chunks])
+        sizes = np.array([len(c[0]) for c in chunks])
+        day = np.repeat(np.array([c[1] for c in chunks], np.int32), sizes)
+        kind = np.repeat(np.array([c[2] for c in chunks], np.int8), sizes)
+        unit = np.concatenate([c[3] for c in chunks]).astype(np.int32, copy=False)
         return pd.DataFrame({
             "issue_id": ids, "day": day,
             "event": pd.Categorical.from_codes(kind, categories=names), "unit": unit,

@@ -63,6 +63,7 @@ from reformabm.survival import QUANTILES, km_summary_from_counts
 
 if TYPE_CHECKING:
     from reformabm.model import ReformModel
+    from reformabm.org.tables import RoutingTables
 
 __all__ = ["Metrics", "UTILISATION_KINDS", "DAILY_KEYS", "model_reporters", "DailyCollector"]
 
@@ -129,6 +130,9 @@ class Metrics:
         # ages of the open issues today (censored durations), from knowledge and from creation
         self.open_known_age = np.zeros(_MAX_DAYS + 1, np.int64)
         self.open_created_age = np.zeros(_MAX_DAYS + 1, np.int64)
+        self._hist_len = 1  # the four histograms are zero from this day of duration on
+        self._weights_of: RoutingTables | None = None  # the tables _unit_weights was computed for
+        self._weights: tuple[np.ndarray, np.ndarray, float] = (np.zeros(0, np.int8), np.zeros(0), 1e-9)
         self.pressure_sum = 0.0
         self.days_counted = 0
         self.patrol_sum = 0.0  # grid teams' patrol share, summed over days (run mean in the summary)
@@ -174,54 +178,59 @@ class Metrics:
     def on_closed(self, model: ReformModel, ids: np.ndarray) -> None:
         """Count closures of ``ids`` (called by :func:`reformabm.routing.close`)."""
         s = model.issues
-        self.closed += len(ids)
+        n = len(ids)
+        self.closed += n
         lvl = s.level[ids]
-        ok = s.end_day[ids] <= s.deadline0[ids]
-        ok_ext = s.end_day[ids] <= s.deadline_day[ids]
-        n_ok = int(ok.sum())
+        end = s.end_day[ids]
+        ok = end <= s.deadline0[ids]
+        ok_ext = end <= s.deadline_day[ids]
+        n_ok = int(np.count_nonzero(ok))
         self.on_time += n_ok
-        self.on_time_ext += int(ok_ext.sum())
+        self.on_time_ext += int(np.count_nonzero(ok_ext))
         self.on_time_ext_level += np.bincount(lvl[ok_ext], minlength=6)
-        held = int((~s.failed[ids]).sum())
-        self.formal_closures += int(s.formal_closure[ids].sum())
+        held = n - int(np.count_nonzero(s.failed[ids]))
+        self.formal_closures += int(np.count_nonzero(s.formal_closure[ids]))
         self.held_closures += held
-        self._closed_today += len(ids)
+        self._closed_today += n
         self._on_time_today += n_ok
         self._held_today += held
         self.closed_level += np.bincount(lvl, minlength=6)
         self.on_time_level += np.bincount(lvl[ok], minlength=6)
-        ttc = np.clip(s.end_day[ids] - s.known_day[ids], 0, _MAX_DAYS)
-        self.ttc_hist += np.bincount(ttc, minlength=_MAX_DAYS + 1)
-        ttc_c = np.clip(s.end_day[ids] - s.created_day[ids], 0, _MAX_DAYS)
-        self.ttc_created_hist += np.bincount(ttc_c, minlength=_MAX_DAYS + 1)
-        by_dept = model.tables.kind[s.solver[ids]] == KIND_CODES[NodeKind.DEPARTMENT]
-        self.closed_by_dept += int(by_dept.sum())
-        self._dept_closed_today += int(by_dept.sum())
-        self.closed_by_dept_leader += int((by_dept & s.needed_leader[ids]).sum())
+        ttc = np.bincount(np.minimum(np.maximum(end - s.known_day[ids], 0), _MAX_DAYS))
+        self.ttc_hist[: len(ttc)] += ttc
+        ttc = np.bincount(np.minimum(np.maximum(end - s.created_day[ids], 0), _MAX_DAYS))
+        self.ttc_created_hist[: len(ttc)] += ttc
+        self._hist_len = min(model.day, _MAX_DAYS) + 1  # durations end today at the latest
+        by_dept = model.tables.of_kind(NodeKind.DEPARTMENT)[s.solver[ids]]
+        n_dept = int(np.count_nonzero(by_dept))
+        self.closed_by_dept += n_dept
+        self._dept_closed_today += n_dept
+        self.closed_by_dept_leader += int(np.count_nonzero(by_dept & s.needed_leader[ids]))
 
     def end_day(self, model: ReformModel) -> None:
         """Compute the day's metrics into ``self.today`` (read by the DataCollector)."""
         s = model.issues
         t = model.tables
-        cap = np.bincount(t.kind[t.active], weights=model.capacity[t.active], minlength=len(KIND_CODES))
-        work = np.bincount(t.kind[t.active], weights=model.work_today[t.active], minlength=len(KIND_CODES))
+        kind_active, w_staff, w_staff_sum = self._unit_weights(t)
+        cap = np.bincount(kind_active, weights=model.capacity[t.active], minlength=len(KIND_CODES))
+        work = np.bincount(kind_active, weights=model.work_today[t.active], minlength=len(KIND_CODES))
         self.capacity_by_kind += cap
         self.work_by_kind += work
-        with np.errstate(divide="ignore", invalid="ignore"):
-            self.daily_util.append(np.where(cap > 0, work / np.where(cap > 0, cap, 1), np.nan))
+        self.daily_util.append(np.divide(work, cap, out=np.full(len(cap), np.nan), where=cap > 0))
         ids = s.open_ids
         st = s.stage[ids]
-        latent = int((st == Stage.LATENT).sum())
         known = ids[st != Stage.LATENT]
-        overdue = int((s.deadline_day[known] < model.day).sum())
+        latent = len(ids) - len(known)
+        overdue = int(np.count_nonzero(s.deadline_day[known] < model.day))
         # at the end of the day, an open issue whose deadline is today or earlier is late
         lvl_known = s.level[known]
         self.open_late_level = np.bincount(lvl_known[s.deadline0[known] <= model.day], minlength=6)
         self.open_late_ext_level = np.bincount(lvl_known[s.deadline_day[known] <= model.day], minlength=6)
-        self.open_known_age = np.bincount(np.clip(model.day - s.known_day[known], 0, _MAX_DAYS),
+        self.open_known_age = np.bincount(np.minimum(np.maximum(model.day - s.known_day[known], 0), _MAX_DAYS),
                                           minlength=_MAX_DAYS + 1)
-        self.open_created_age = np.bincount(np.clip(model.day - s.created_day[ids], 0, _MAX_DAYS),
+        self.open_created_age = np.bincount(np.minimum(np.maximum(model.day - s.created_day[ids], 0), _MAX_DAYS),
                                             minlength=_MAX_DAYS + 1)
+        self._hist_len = min(model.day, _MAX_DAYS) + 1
         self.holding_by_rank += np.bincount(t.rank[s.holder[known]], minlength=8)[:8]
         wl = model.workload
         effort = float(model.work_today.sum()) + wl.effort_days()
@@ -232,18 +241,18 @@ class Metrics:
         self.daily_overhead.append(wl.overhead_share)
         self.daily_open_late.append(int(self.open_late_level.sum()))
         # staff-weighted: the pressure the average staff member works under
-        w_staff = t.staff * t.active * (t.kind != KIND_CODES[NodeKind.LEADER])
-        pressure_mean = float((wl.unit_pressure() * w_staff).sum() / max(w_staff.sum(), 1e-9))
+        pressure_mean = float((wl.unit_pressure() * w_staff).sum() / w_staff_sum)
         self.pressure_sum += pressure_mean
         self.days_counted += 1
         self._closed_today = self._on_time_today = self._held_today = 0
-        grid = t.kind == KIND_CODES[NodeKind.GRID]
+        grid = t.of_kind(NodeKind.GRID)
         gross_grid = float(wl.gross[grid].sum())
         patrol = _nan_div(float(model.patrol_days[grid].sum()), gross_grid)
         if patrol == patrol:  # not NaN
             self.patrol_sum += patrol
             self.patrol_days_counted += 1
         pop = model.resident_population
+        pop_total = pop.sum()
         created = len(s)
         prev_created, prev_closed, prev_withdrawn = self._prev
         self._prev = (created, self.closed, self.withdrawn)
@@ -265,8 +274,8 @@ class Metrics:
             **model.structure_metrics(),
             "involution_index": self.involution_index(),
             "satisfaction": _nan_div(self.experience_score, self.experiences),
-            "resident_satisfaction": float((model.satisfaction * pop).sum() / pop.sum()),
-            "trust": float((model.trust * pop).sum() / pop.sum()),
+            "resident_satisfaction": float((model.satisfaction * pop).sum() / pop_total),
+            "trust": float((model.trust * pop).sum() / pop_total),
             "yellow": self.yellow_today,
             "red": self.red_today,
             "supervision_cases": self.supervision_cases,
@@ -301,6 +310,14 @@ class Metrics:
             code = KIND_CODES[k]
             today[f"utilisation_{k.value}"] = _nan_div(work[code], cap[code])
         self.today = today
+
+    def _unit_weights(self, t: RoutingTables) -> tuple[np.ndarray, np.ndarray, float]:
+        """Kind codes of the active units, staff weights of pressure and their sum (cached per tables)."""
+        if self._weights_of is not t:
+            w_staff = t.staff * t.active * ~t.of_kind(NodeKind.LEADER)
+            self._weights = (t.kind[t.active], w_staff, max(w_staff.sum(), 1e-9))
+            self._weights_of = t
+        return self._weights
 
     # ---- derived ----------------------------------------------------------------------------
     def rates(self, created: int) -> dict[str, float]:
@@ -337,9 +354,10 @@ class Metrics:
         governments report). Equal to :func:`reformabm.survival.km_summary` on the issues.
         """
         out = {}
-        created = km_summary_from_counts(self.ttc_created_hist, self.open_created_age)
-        known = km_summary_from_counts(self.ttc_hist, self.open_known_age)
-        closed_only = km_summary_from_counts(self.ttc_hist, np.zeros_like(self.ttc_hist))
+        n = self._hist_len  # every duration so far is shorter: the rest of the histograms is zero
+        created = km_summary_from_counts(self.ttc_created_hist[:n], self.open_created_age[:n])
+        known = km_summary_from_counts(self.ttc_hist[:n], self.open_known_age[:n])
+        closed_only = km_summary_from_counts(self.ttc_hist[:n], None)
         for key in ("mean", *[q for q, _ in QUANTILES]):
             out[f"days_to_close_{key}"] = created[key]
             out[f"days_known_to_close_{key}"] = known[key]

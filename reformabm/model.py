@@ -45,6 +45,9 @@ from reformabm.workload import Workload
 
 __all__ = ["ReformModel", "ReformScenario"]
 
+#: solve work's factor by an issue's number of domains (int8): 1 + 0.5 per domain beyond the first
+_DOMAIN_FACTOR = 1.0 + 0.5 * (np.arange(128) - 1)
+
 
 class ReformScenario(MesaScenario):
     """Mesa's scenario of a run (``mesa.experimental.scenarios.Scenario``): the case and its parameters.
@@ -244,6 +247,7 @@ class ReformModel(mesa.Model):
             self.org, len(self.spec.domains), self.spec.centre.residual_department
         )
         n = self.tables.n
+        self.events.set_units(n)
         self.capacity = self.tables.staff.copy()
         self.capacity_left = self.capacity.copy()
         self._resize_unit_state(n)
@@ -281,7 +285,7 @@ class ReformModel(mesa.Model):
         """Staff-days to solve issues ``ids``: by level, times severity, more for more domains."""
         s = self.issues
         base = np.asarray(self.spec.process.solve_work)[s.level[ids] - 1]
-        return base * s.severity[ids] * (1.0 + 0.5 * (s.n_domains[ids] - 1))
+        return base * s.severity[ids] * _DOMAIN_FACTOR[s.n_domains[ids]]
 
     def queue_rank(self, ids: np.ndarray) -> np.ndarray:
         """Queue rank of issues at their holders (lower first; ties by arrival).
@@ -302,8 +306,7 @@ class ReformModel(mesa.Model):
         capacity (its working day: see :func:`reformabm.agents.grid_worker.patrol_phase`).
         """
         gross = self.workload.gross
-        with np.errstate(divide="ignore", invalid="ignore"):
-            share = np.where(gross > 0, (self.capacity - self._work_yesterday) / gross, 0.0)
+        share = np.divide(self.capacity - self._work_yesterday, gross, out=np.zeros(len(gross)), where=gross > 0)
         return np.clip(share, 0.0, 1.0)
 
     def next_arrivals(self, k: int) -> np.ndarray:

@@ -23,7 +23,9 @@ __all__ = ["issue_frame", "write_run", "json_ready"]
 
 def _domain_labels(masks: np.ndarray, domains: list[str]) -> tuple[np.ndarray, list[str]]:
     """The distinct domain bitmasks (sorted) and their names joined by ``+`` (``"housing+safety"``)."""
-    uniq = np.unique(masks)
+    uniq = np.zeros(0, masks.dtype)
+    for start in range(0, len(masks), ROW_GROUP):  # piece by piece: no sorted copy of a million masks
+        uniq = np.union1d(uniq, masks[start:start + ROW_GROUP])
     return uniq, ["+".join(d for b, d in enumerate(domains) if (int(m) >> b) & 1) for m in uniq]
 
 
@@ -33,11 +35,12 @@ def _nullable(values: np.ndarray, missing: np.ndarray, dtype: str) -> pd.arrays.
 
 
 def issue_frame(model: ReformModel, rows: slice | None = None, *,
-                domains: tuple[np.ndarray, list[str]] | None = None) -> pd.DataFrame:
+                domains: tuple[np.ndarray, list[str]] | None = None, copy: bool = True) -> pd.DataFrame:
     """One row per issue: the model's own issue records (the ``issues.parquet`` columns).
 
     ``rows``: only these issues (a slice of issue ids; default all). ``domains``: the result of
     ``_domain_labels`` over all issues, so that slices share the ``domains`` categories.
+    ``copy`` False: some columns are views of the issue store (for a frame written at once).
     """
     s = model.issues
     n = len(s)
@@ -82,7 +85,7 @@ def issue_frame(model: ReformModel, rows: slice | None = None, *,
         "pushbacks": s.pushbacks[sl],
         "misdispatches": s.misdispatches[sl],
         "resident": s.resident[sl],
-    })
+    }, copy=copy)
     return df
 
 
@@ -113,12 +116,15 @@ def _write_parquet(frames: Iterable[pd.DataFrame], path: Path) -> None:
     import pyarrow.parquet as pq
 
     writer = None
+    pool = pa.default_memory_pool()
     try:
         for df in frames:
             table = pa.Table.from_pandas(df, preserve_index=False)
             if writer is None:
                 writer = pq.ParquetWriter(path, table.schema)
             writer.write_table(table, row_group_size=ROW_GROUP)
+            del table
+            pool.release_unused()  # give the row group's buffers back (mimalloc keeps them otherwise)
     finally:
         if writer is not None:
             writer.close()
@@ -128,10 +134,11 @@ def _issue_frames(model: ReformModel) -> Iterator[pd.DataFrame]:
     n = len(model.issues)
     domains = _domain_labels(model.issues.domain_mask[:n], model.spec.domains)
     for start in range(0, max(n, 1), ROW_GROUP):
-        yield issue_frame(model, slice(start, start + ROW_GROUP), domains=domains)
+        yield issue_frame(model, slice(start, start + ROW_GROUP), domains=domains, copy=False)
 
 
-def write_run(model: ReformModel, out: str | Path, *, history: bool = True, graphml: bool = True) -> Path:
+def write_run(model: ReformModel, out: str | Path, *, history: bool = True, graphml: bool = True,
+              summary: dict[str, Any] | None = None) -> Path:
     """Write the run's outputs to directory ``out`` and return it.
 
     Files: ``summary.json`` (flat run metrics), ``scenario.json`` (the resolved scenario),
@@ -139,11 +146,13 @@ def write_run(model: ReformModel, out: str | Path, *, history: bool = True, grap
     ``events.parquet`` (each issue's history, when recorded and ``history``) and
     ``org_graph.graphml`` (unless ``graphml`` is False). Issues and events are written in row
     groups of :data:`ROW_GROUP` rows, so a city's million issues never exist as one DataFrame.
+    ``summary``: ``model.summary()`` when the caller has it already (computed otherwise).
     """
     out = Path(out)
     try:
         out.mkdir(parents=True, exist_ok=True)
-        (out / "summary.json").write_text(json.dumps(json_ready(model.summary()), indent=2,
+        summary = model.summary() if summary is None else summary
+        (out / "summary.json").write_text(json.dumps(json_ready(summary), indent=2,
                                                      ensure_ascii=False), encoding="utf-8")
         (out / "scenario.json").write_text(json.dumps(model.spec.model_dump(mode="json"), indent=2,
                                                       ensure_ascii=False), encoding="utf-8")

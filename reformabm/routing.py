@@ -11,7 +11,8 @@ can move an issue several times in one day.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -56,21 +57,22 @@ def allocate_capacity(
     >>> done.tolist(), granted.tolist(), used.tolist()
     ([True, True, False, True], [1.0, 1.0, 0.5, 0.5], [2.5, 0.5])
     """
-    used = np.zeros_like(capacity_left)
     if len(holders) == 0:
-        return np.zeros(0, bool), np.zeros(0), used
-    cs = np.cumsum(work)
+        return np.zeros(0, bool), np.zeros(0), np.zeros(len(capacity_left))
+    # ndarray methods and ufuncs, not numpy's Python wrappers: this runs a few times a day
+    cs = work.cumsum()
     start = np.empty(len(holders), bool)
     start[0] = True
     np.not_equal(holders[1:], holders[:-1], out=start[1:])
-    grp = np.cumsum(start) - 1
+    grp = start.cumsum() - 1
     base = (cs - work)[start]
     cum = cs - base[grp]
     before = cum - work
     cap = capacity_left[holders]
     done = cum <= cap + _EPS
-    granted = np.where(done, work, np.clip(cap - before, 0.0, None))
-    np.add.at(used, holders, granted)
+    granted = np.where(done, work, np.maximum(cap - before, 0.0))  # = np.clip(.., 0.0, None)
+    # per holder, summed in item order from zero (as np.add.at would)
+    used = np.bincount(holders, weights=granted, minlength=len(capacity_left))
     return done, granted, used
 
 
@@ -88,24 +90,33 @@ def move(
         return
     s = model.issues
     day = model.day
+    k = len(ids)
     s.holder[ids] = to
-    s.stage[ids] = stage if stage is not None else stage_at(model, np.broadcast_to(to, ids.shape))
+    if stage is None:
+        new_stage = stage_at(model, to if np.ndim(to) else np.full(k, to))
+        s.stage[ids] = new_stage
+        at_unit = new_stage == Stage.AT_UNIT
+        track = ids[at_unit] if np.count_nonzero(at_unit) else None
+    else:
+        s.stage[ids] = stage
+        track = ids if stage == Stage.AT_UNIT else None
     s.work_left[ids] = -1.0
     s.formal_planned[ids] = False  # a new holder makes its own plan
-    s.arrival[ids] = model.next_arrivals(len(ids))
-    s.draw[ids] = model.rng.random(len(ids))
-    s.draw2[ids] = model.rng.random(len(ids))
+    s.arrival[ids] = model.next_arrivals(k)
+    p = model.distortion_per_hop if hop else 0.0
+    # one call for the draws of the hand-over (the same numbers as one call for each)
+    u = model.rng.random(3 * k if p > 0 else 2 * k)
+    s.draw[ids] = u[:k]
+    s.draw2[ids] = u[k:2 * k]
     if delay is None:
         delay = model.hop_delay if hop else 0
     s.ready_day[ids] = day + delay
-    at_unit = s.stage[ids] == Stage.AT_UNIT
-    if at_unit.any():
-        _track_lowest(model, ids[at_unit])
+    if track is not None:
+        _track_lowest(model, track)
     if hop:
         s.hops[ids] += 1
-        p = model.distortion_per_hop
         if p > 0:
-            s.distorted[ids] |= model.rng.random(len(ids)) < p
+            s.distorted[ids] |= u[2 * k:] < p
     if event is not None:
         model.events.record(event, ids, day, to)
 
@@ -165,11 +176,14 @@ def misses_deadline(model: ReformModel, ids: np.ndarray, queue: np.ndarray | Non
     if len(sel):
         need = np.where(s.work_left[sel] >= 0, s.work_left[sel], model.solve_work(sel))
         unit = capacity_unit(model, sel)
-        order = np.lexsort((s.arrival[sel], model.queue_rank(sel), unit))
+        order = queue_order(unit, model.queue_rank(sel), s.arrival[sel], stable=True)
         u, w = unit[order], need[order]
-        cum = np.cumsum(w)
-        start = np.r_[0, np.flatnonzero(u[1:] != u[:-1]) + 1]
-        before = np.repeat(cum[start] - w[start], np.diff(np.r_[start, len(u)]))
+        cum = w.cumsum()
+        first = np.empty(len(u), bool)  # first issue of each unit's queue
+        first[0] = True
+        np.not_equal(u[1:], u[:-1], out=first[1:])
+        start = first.nonzero()[0]
+        before = (cum[start] - w[start])[first.cumsum() - 1]
         ahead = np.empty(len(sel))
         ahead[order] = cum - before
         days = np.ceil(ahead / np.maximum(model.capacity[unit], 1e-9))
@@ -254,15 +268,21 @@ def withdraw(model: ReformModel, ids: np.ndarray) -> None:
 
 def stage_at(model: ReformModel, units: np.ndarray) -> np.ndarray:
     """The stage an issue is in when held by ``units`` (centre, department, leader or unit)."""
+    return _STAGE_OF_KIND[model.tables.kind[units]]  # kind -1 (no unit): the last entry, AT_UNIT
+
+
+def _stage_of_kind() -> np.ndarray:
     from reformabm.org.graph import NodeKind
     from reformabm.org.tables import KIND_CODES
 
-    k = model.tables.kind[units]
-    out = np.full(len(units), Stage.AT_UNIT, np.int8)
-    out[k == KIND_CODES[NodeKind.CENTRE]] = Stage.AT_CENTRE
-    out[k == KIND_CODES[NodeKind.DEPARTMENT]] = Stage.AT_DEPT
-    out[k == KIND_CODES[NodeKind.LEADER]] = Stage.AT_LEADER
-    return out
+    table = np.full(len(KIND_CODES) + 1, Stage.AT_UNIT, np.int8)
+    table[KIND_CODES[NodeKind.CENTRE]] = Stage.AT_CENTRE
+    table[KIND_CODES[NodeKind.DEPARTMENT]] = Stage.AT_DEPT
+    table[KIND_CODES[NodeKind.LEADER]] = Stage.AT_LEADER
+    return table
+
+
+_STAGE_OF_KIND = _stage_of_kind()  # stage of an issue by its holder's kind code
 
 
 def make_known(model: ReformModel, ids: np.ndarray, channel: Channel) -> None:
@@ -291,24 +311,14 @@ def run_handling_rounds(model: ReformModel) -> None:
         holders = capacity_unit(model, ids)
         need = s.work_left[ids]
         unset = need < 0
-        if unset.any():
+        if np.count_nonzero(unset):
             fresh = ids[unset]
             w = np.empty(len(fresh), np.float64)
-            fst = s.stage[fresh]
-            for stage, handler in handlers.items():
-                m = fst == stage
-                if m.any():
-                    w[m] = handler.work(model, fresh[m])
+            for handler, m in _by_stage(handlers, s.stage[fresh]):
+                w[m] = handler.work(model, fresh[m])
             s.work_left[fresh] = w
             need = s.work_left[ids]
-        # one int64 key: holder (20 bits), then queue rank (12 bits), then arrival (31 bits)
-        rank = model.queue_rank(ids)
-        arrival = s.arrival[ids]
-        arrival = arrival - arrival.min()
-        if holders.max() < (1 << 20) and arrival.max() < (1 << 31):
-            order = np.argsort((holders << 43) | (rank << 31) | arrival)
-        else:  # very large organisations or very long runs
-            order = np.lexsort((arrival, rank, holders))
+        order = queue_order(holders, model.queue_rank(ids), s.arrival[ids])
         ids, holders, need = ids[order], holders[order], need[order].astype(np.float64)
         done, granted, used = allocate_capacity(holders, need, model.capacity_left)
         model.capacity_left -= used
@@ -317,8 +327,30 @@ def run_handling_rounds(model: ReformModel) -> None:
         finished = ids[done]
         if len(finished) == 0:
             return
-        fst = s.stage[finished]
-        for stage, handler in handlers.items():
-            m = fst == stage
-            if m.any():
-                handler.act(model, finished[m])
+        for handler, m in _by_stage(handlers, s.stage[finished]):
+            handler.act(model, finished[m])
+
+
+def queue_order(units: np.ndarray, rank: np.ndarray, arrival: np.ndarray, *, stable: bool = False) -> np.ndarray:
+    """Order of queued items by unit, then queue rank, then arrival (int64 arrays, >= 0).
+
+    One int64 key (unit 20 bits, rank 12 bits, arrival 31 bits from the earliest) sorted once,
+    instead of ``np.lexsort((arrival, rank, units))``; ``stable``: ties in index order, exactly
+    as lexsort (arrival stamps are unique, so only ``stable`` callers could see a tie).
+
+    >>> queue_order(np.array([1, 0, 1, 0]), np.array([0, 5, 0, 1]), np.array([7, 3, 2, 9])).tolist()
+    [3, 1, 2, 0]
+    """
+    arrival = arrival - np.minimum.reduce(arrival)
+    if np.maximum.reduce(units) < (1 << 20) and np.maximum.reduce(arrival) < (1 << 31):
+        key = (units << 43) | (rank << 31) | arrival
+        return key.argsort(kind="stable") if stable else key.argsort()
+    return np.lexsort((arrival, rank, units))  # very large organisations or very long runs
+
+
+def _by_stage(handlers: dict[Stage, Any], stages: np.ndarray) -> Iterator[tuple[Any, np.ndarray]]:
+    """The handlers of the stages present in ``stages`` (in the handlers' order), with their masks."""
+    counts = np.bincount(stages, minlength=len(Stage)).tolist()
+    for stage, handler in handlers.items():
+        if counts[stage]:
+            yield handler, stages == stage

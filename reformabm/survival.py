@@ -26,6 +26,8 @@ __all__ = ["QUANTILES", "km_summary", "km_summary_from_counts"]
 
 #: The quantiles reported, in order, with their key suffixes.
 QUANTILES: tuple[tuple[str, float], ...] = (("p50", 0.5), ("p90", 0.9), ("p99", 0.99))
+_Q_AT = np.array([q - 1e-12 for _, q in QUANTILES])  # F(t) >= q, with a little slack for rounding
+_Q_COLS = np.arange(len(QUANTILES))
 
 
 def _stats(times: np.ndarray, surv: np.ndarray, t_max: float) -> dict[str, float]:
@@ -39,13 +41,22 @@ def _stats(times: np.ndarray, surv: np.ndarray, t_max: float) -> dict[str, float
         out["mean"] = math.nan
         out.update({k: math.nan for k, _ in QUANTILES})
         return out
-    edges = np.concatenate([[0.0], times.astype(float), [max(float(t_max), float(times[-1]))]])
-    levels = np.concatenate([[1.0], surv])
-    out["mean"] = float(np.sum(levels * np.diff(edges)))
-    f = 1.0 - surv
-    for key, q in QUANTILES:
-        hit = np.flatnonzero(f >= q - 1e-12)
-        out[key] = float(times[hit[0]]) if len(hit) else math.nan
+    # the area under S: levels [1, S...] times the widths of the steps [0, times..., t_max]
+    # (ndarray methods and ufuncs rather than np.concatenate / np.diff: this runs daily)
+    k = len(times)
+    edges = np.empty(k + 2)
+    edges[0] = 0.0
+    edges[1:-1] = times
+    edges[-1] = max(float(t_max), float(times[-1]))
+    levels = np.empty(k + 1)
+    levels[0] = 1.0
+    levels[1:] = surv
+    out["mean"] = float((levels * (edges[1:] - edges[:-1])).sum())
+    hit = (1.0 - surv)[:, None] >= _Q_AT  # all quantiles at once: the first time F reaches each
+    first = hit.argmax(axis=0)
+    reached = hit[first, _Q_COLS]
+    for (key, _), i, ok in zip(QUANTILES, first.tolist(), reached.tolist(), strict=True):
+        out[key] = float(times[i]) if ok else math.nan
     return out
 
 
@@ -109,26 +120,27 @@ def _km_whole_days(days: np.ndarray, closed: np.ndarray) -> dict[str, float]:
     return _stats(t.astype(float), surv, float(length - 1))
 
 
-def km_summary_from_counts(events: np.ndarray, censored: np.ndarray) -> dict[str, float]:
+def km_summary_from_counts(events: np.ndarray, censored: np.ndarray | None) -> dict[str, float]:
     """As :func:`km_summary`, from counts per whole day of closures and of censored issues.
 
     ``events[t]`` issues closed after ``t`` days, ``censored[t]`` issues open at age ``t``
-    (both arrays of the same length).
+    (both arrays of the same length; ``censored`` None: nothing censored). Counts are summed
+    as integers, which equals the floating-point sums to the last bit (below 2**53).
 
     Examples
     --------
     >>> km_summary_from_counts(np.array([0, 1, 1, 1, 1]), np.zeros(5, int))["mean"]
     2.5
+    >>> km_summary_from_counts(np.array([0, 1, 1, 1, 1]), None)["p50"]
+    2.0
     """
-    events = np.asarray(events, dtype=float)
-    censored = np.asarray(censored, dtype=float)
-    total = events + censored
-    nz = np.flatnonzero(total)
-    if len(nz) == 0 or not events.any():
+    events = np.asarray(events)
+    total = events if censored is None else events + np.asarray(censored)
+    nz = total.nonzero()[0]
+    t = events.nonzero()[0]  # counts are >= 0: closures only where there are issues
+    if len(t) == 0:
         return _stats(np.zeros(0), np.zeros(0), 0.0)
-    end = int(nz[-1]) + 1  # the histograms are long (4,000 days) and zero beyond the oldest issue
-    events, total = events[:end], total[:end]
-    at_risk = np.cumsum(total[::-1])[::-1]
-    t = np.flatnonzero(events)
-    surv = np.cumprod(1.0 - events[t] / at_risk[t])
+    end = int(nz[-1]) + 1  # histograms may be long and zero beyond the oldest issue
+    at_risk = total[end - 1::-1].cumsum()[::-1]
+    surv = (1.0 - events[t] / at_risk[t]).cumprod()
     return _stats(t, surv, float(end - 1))

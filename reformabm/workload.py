@@ -25,14 +25,13 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from reformabm.org.graph import NodeKind
-from reformabm.org.tables import KIND_CODES
 
 if TYPE_CHECKING:
     from reformabm.model import ReformModel
 
 __all__ = ["Workload"]
 
-_GRASSROOTS = (KIND_CODES[NodeKind.GRID], KIND_CODES[NodeKind.VILLAGE])
+_GRASSROOTS = (NodeKind.GRID, NodeKind.VILLAGE)
 
 
 class Workload:
@@ -95,25 +94,25 @@ class Workload:
             self.campaigns_started += 1
         t = model.tables
         a = model.spec.accountability
+        leader = t.of_kind(NodeKind.LEADER)
         effort = a.effort_gain * self.unit_pressure() * (1.0 - self.strain)
-        effort[t.kind == KIND_CODES[NodeKind.LEADER]] = 0.0
+        effort[leader] = 0.0
         gross = t.staff * (1.0 + effort) * t.active
         self.effort = effort
         self.gross = gross
-        leader = t.kind == KIND_CODES[NodeKind.LEADER]
         share = self.overhead_share + model.spec.workload.counterpart_overhead * np.maximum(
             0.0, t.counterparts - 1.0)
         self.overhead_days = np.where(leader, 0.0, gross * np.minimum(share, w.overhead_max))
-        grassroots = np.isin(t.kind, _GRASSROOTS)
+        grassroots = t.of_kind(*_GRASSROOTS)
         active = self.campaign_active(day)
         self.pushdown_days = np.where(grassroots, gross * w.pushdown_share, 0.0)
-        dept = t.kind == KIND_CODES[NodeKind.DEPARTMENT]
+        dept = t.of_kind(NodeKind.DEPARTMENT)
         self.campaign_days = np.where(dept, gross * w.campaign_diversion, 0.0) if active else np.zeros_like(gross)
         if active:
             self.campaign_days[grassroots] = gross[grassroots] * w.campaign_pushdown
         self.campaign_work += float(self.campaign_days.sum())
         cap = gross - self.overhead_days - self.pushdown_days - self.campaign_days
-        model.capacity = np.clip(cap, 0.0, None)
+        model.capacity = np.maximum(cap, 0.0)  # = np.clip(cap, 0.0, None), without its Python layer
 
     def end_day(self, model: ReformModel) -> None:
         """Decay pressure, accumulate strain, review rules."""

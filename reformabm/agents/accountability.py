@@ -64,7 +64,7 @@ def deadline_urgency(model: ReformModel, ids: np.ndarray) -> np.ndarray:
     """
     s = model.issues
     due = np.where(s.supervised[ids], s.supervision_deadline[ids], s.deadline_day[ids]).astype(np.int64)
-    return np.clip(due - model.day + _URGENCY_OFFSET, 0, 2 * _URGENCY_OFFSET - 1)
+    return np.minimum(np.maximum(due - model.day + _URGENCY_OFFSET, 0), 2 * _URGENCY_OFFSET - 1)
 
 
 _URGENCY_OFFSET = 2048  # ranks span days -2048 .. +2047 from today (11 + 1 bits)

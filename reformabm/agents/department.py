@@ -57,7 +57,7 @@ def department_work(model: ReformModel, ids: np.ndarray) -> np.ndarray:
     misrouted, pushback = _verdict(model, ids)
     back = misrouted | pushback
     work = np.full(len(ids), model.spec.process.handle_work)
-    if (~back).any():
+    if np.count_nonzero(back) < len(ids):
         work[~back] = solution_work(model, ids[~back])
     return work
 

@@ -97,7 +97,7 @@ def latent_phase(model: ReformModel) -> None:
 def patrol_phase(model: ReformModel) -> None:
     """Grid teams patrol with what is left of their day (``model.patrol_days``; metric ``patrol_share``)."""
     grid = model.tables.kind == KIND_CODES[NodeKind.GRID]
-    patrol = np.where(grid, np.clip(model.capacity_left, 0.0, None), 0.0)
+    patrol = np.where(grid, np.maximum(model.capacity_left, 0.0), 0.0)
     model.capacity_left -= patrol
     model.patrol_days = patrol
 

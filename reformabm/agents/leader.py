@@ -51,14 +51,14 @@ def leader_act(model: ReformModel, ids: np.ndarray) -> None:
     s.forced[ids] = True
     model.events.record(EventKind.COORDINATED, ids, model.day, s.holder[ids])
     ledger = s.channel[ids] == Channel.LEDGER
-    if ledger.any():
+    if np.count_nonzero(ledger):
         led = ids[ledger]
         s.supervised[led] = True  # pressed until closed; discipline only after its own deadline
         s.supervision_deadline[led] = np.maximum(s.deadline_day[led], model.day) + (
             model.spec.accountability.supervision_days)
     target = responsible_unit(model, ids)
     down = ledger & (target != home)
-    if down.any():
+    if np.count_nonzero(down):
         route_onwards(model, ids[down], home[down])
     go = ~down
     model.metrics.dispatches += int(go.sum())

@@ -75,7 +75,7 @@ def dispatch(model: ReformModel, ids: np.ndarray, centres: np.ndarray, *, coordi
     s, t = model.issues, model.tables
     lead = lead_department(model, ids, centres)
     wrong = s.distorted[ids] & ~np.asarray(coordinated) & (t.n_depts[centres] > 1)
-    if wrong.any():
+    if np.count_nonzero(wrong):
         c = centres[wrong]
         nd = t.n_depts[c]
         right = (t.dept_table[c] == lead[wrong][:, None]).argmax(axis=1)

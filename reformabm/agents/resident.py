@@ -119,14 +119,14 @@ def experience(model: ReformModel, residents: np.ndarray, scores: np.ndarray) ->
     """
     if len(residents) == 0:
         return
-    model.metrics.experience_score += float(np.sum(scores))
+    model.metrics.experience_score += float(np.add.reduce(scores))
     model.metrics.experiences += len(scores)
     r = model.spec.residents
     n = len(model.trust)
     cnt = np.bincount(residents, minlength=n)
-    hit = np.flatnonzero(cnt)
-    mean = np.bincount(residents, weights=scores, minlength=n)[hit] / cnt[hit]
+    hit = (cnt != 0).nonzero()[0]  # (nonzero of a boolean array is several times faster)
     k = cnt[hit]
+    mean = np.bincount(residents, weights=scores, minlength=n)[hit] / k
     people = np.maximum(model.resident_population[hit], 1.0)
     a_s = 1.0 - (1.0 - r.satisfaction_rate / people) ** k
     model.satisfaction[hit] += a_s * (mean - model.satisfaction[hit])
@@ -135,16 +135,17 @@ def experience(model: ReformModel, residents: np.ndarray, scores: np.ndarray) ->
         n_g = len(model.grid_population)
         cnt_g = np.bincount(g, minlength=n_g)
         touched = cnt_g > 0
-        mean_g = np.bincount(g, weights=scores, minlength=n_g)[touched] / cnt_g[touched]
-        reach = np.minimum(r.trust_reach / np.maximum(model.grid_population[touched], 1.0), 1.0)
-        a_t = 1.0 - (1.0 - r.trust_rate * reach) ** cnt_g[touched]
-        gi = np.flatnonzero(touched)
+        gi = touched.nonzero()[0]
+        k_g = cnt_g[gi]
+        mean_g = np.bincount(g, weights=scores, minlength=n_g)[gi] / k_g
+        reach = np.minimum(r.trust_reach / np.maximum(model.grid_population[gi], 1.0), 1.0)
+        a_t = 1.0 - (1.0 - r.trust_rate * reach) ** k_g
         # every agent of a touched grid moves towards the grid's mean experience of today
         rate_g = np.zeros(n_g)
         target_g = np.zeros(n_g)
         rate_g[gi] = a_t
         target_g[gi] = mean_g
-        agents = np.flatnonzero(touched[model.resident_grid])
+        agents = touched[model.resident_grid].nonzero()[0]
         ga = model.resident_grid[agents]
         model.trust[agents] += rate_g[ga] * (target_g[ga] - model.trust[agents])
 
@@ -254,7 +255,7 @@ def comebacks_phase(model: ReformModel) -> np.ndarray:
     trust. Returns the new issues' ids.
     """
     due = model.comeback_due <= model.day
-    if not due.any():
+    if not np.count_nonzero(due):
         return np.zeros(0, np.int64)
     old = model.comeback_ids[due]
     model.comeback_ids = model.comeback_ids[~due]

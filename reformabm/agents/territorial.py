@@ -79,10 +79,10 @@ def capacity_unit(model: ReformModel, ids: np.ndarray) -> np.ndarray:
     """
     s, t = model.issues, model.tables
     h = s.holder[ids].astype(np.int64)
-    if not t.cadre_share.any():
+    if not t.has_cadres:
         return h
     at_village = (t.rank[h] == 2) & (t.cadre_share[h] > 0)
-    if not at_village.any():
+    if not np.count_nonzero(at_village):
         return h
     take = at_village & _cadre_take(model, ids, np.where(at_village, h, -1))
     return np.where(take, t.solver[h, 3], h)
@@ -96,7 +96,7 @@ def responsible_unit(model: ReformModel, ids: np.ndarray) -> np.ndarray:
     """
     s, t = model.issues, model.tables
     target = t.solver[s.grid[ids], s.level[ids]]
-    if t.cadre_share.any():
+    if t.has_cadres:
         village = t.solver[s.grid[ids], 2]
         take = _cadre_take(model, ids, village)
         target = np.where(take, village, target)
@@ -115,7 +115,7 @@ def handle_work(model: ReformModel, ids: np.ndarray) -> np.ndarray:
     h = model.issues.holder[ids]
     # a quasi-unit without seconded staff is a pure pass-through; with them, they do the forwarding
     work = np.where(t.quasi[h] & (t.staff[h] <= 0), 0.0, model.spec.process.handle_work)
-    if here.any():
+    if np.count_nonzero(here):
         work[here] = solution_work(model, ids[here])
     return work
 

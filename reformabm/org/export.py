@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -59,6 +60,14 @@ def graphml_text(g: nx.DiGraph) -> str:
     >>> graphml_text(g).splitlines()[2]
     '  <key id="d1" for="edge" attr.name="kind" attr.type="string" />'
     """
+    return "".join(_graphml_lines(g))
+
+
+def _graphml_lines(g: nx.DiGraph) -> Iterator[str]:
+    """The lines of :func:`graphml_text` (each with its newline), in two passes over ``g``.
+
+    The first pass numbers the keys, which the document lists before the elements using them.
+    """
     keys: dict[tuple[str, str, str], str] = {}
 
     def key(name: str, typ: type, scope: str) -> str:
@@ -69,46 +78,56 @@ def graphml_text(g: nx.DiGraph) -> str:
         return kid
 
     def data(d: dict[Any, Any], scope: str, pad: str) -> list[str]:
-        return [f'{pad}<data key="{key(str(k), type(v), scope)}">{_text(str(v))}</data>'
+        return [f'{pad}<data key="{key(str(k), type(v), scope)}">{_text(str(v))}</data>\n'
                 for k, v in d.items() if isinstance(v, _SAFE)]
 
     # networkx appends every element's data once all nodes and edges exist, in the order graph,
     # nodes, edges (so keys are numbered in that order), and the graph's own data last
     graph_rows = data({k: v for k, v in g.graph.items() if k not in ("node_default", "edge_default", "id")},
                       "graph", "    ")
-    body: list[str] = []
-    for tag, items, scope in (("node", g.nodes(data=True), "node"), ("edge", g.edges(data=True), "edge")):
+    for scope, items in (("node", g.nodes(data=True)), ("edge", g.edges(data=True))):
+        for *_, d in items:
+            for k, v in d.items():
+                if isinstance(v, _SAFE):
+                    key(str(k), type(v), scope)
+    gid = g.graph.get("id")
+    gid = gid if isinstance(gid, _SAFE) else None
+    gopen = f'  <graph edgedefault="{"directed" if g.is_directed() else "undirected"}"'
+    gopen += f' id="{_attr(str(gid))}">' if gid is not None else ">"
+    yield "<?xml version='1.0' encoding='utf-8'?>\n"
+    yield _NS + "\n"
+    for (name, typ, scope), kid in reversed(keys.items()):
+        yield f'  <key id="{kid}" for="{scope}" attr.name="{_attr(name)}" attr.type="{typ}" />\n'
+    if not (g.number_of_nodes() or g.number_of_edges() or graph_rows):
+        yield gopen[:-1] + " />\n"
+        yield "</graphml>\n"
+        return
+    yield gopen + "\n"
+    for tag, items in (("node", g.nodes(data=True)), ("edge", g.edges(data=True))):
         for *ends, d in items:
-            rows = data(d, scope, "      ")
+            rows = data(d, tag, "      ")
             if tag == "node":
                 head = f'    <node id="{_attr(str(ends[0]))}"'
             else:
                 head = f'    <edge source="{_attr(str(ends[0]))}" target="{_attr(str(ends[1]))}"'
             if rows:
-                body.append(head + ">")
-                body.extend(rows)
-                body.append(f"    </{tag}>")
+                yield head + ">\n"
+                yield from rows
+                yield f"    </{tag}>\n"
             else:
-                body.append(head + " />")
-    gid = g.graph.get("id")
-    gid = gid if isinstance(gid, _SAFE) else None
-    gopen = f'  <graph edgedefault="{"directed" if g.is_directed() else "undirected"}"'
-    gopen += f' id="{_attr(str(gid))}">' if gid is not None else ">"
-    key_rows = [f'  <key id="{kid}" for="{scope}" attr.name="{_attr(name)}" attr.type="{typ}" />'
-                for (name, typ, scope), kid in reversed(keys.items())]
-    inner = body + graph_rows
-    lines = ["<?xml version='1.0' encoding='utf-8'?>", _NS, *key_rows]
-    if inner:
-        lines += [gopen, *inner, "  </graph>"]
-    else:
-        lines.append(gopen[:-1] + " />")
-    lines.append("</graphml>")
-    return "\n".join(lines) + "\n"
+                yield head + " />\n"
+    yield from graph_rows
+    yield "  </graph>\n"
+    yield "</graphml>\n"
 
 
 def write_graphml(g: nx.DiGraph, path: str | Path) -> None:
-    """Write ``g`` as GraphML (node kinds, levels, names, staff; edge kinds); see :func:`graphml_text`."""
-    Path(path).write_text(graphml_text(g), encoding="utf-8", newline="\n")
+    """Write ``g`` as GraphML (node kinds, levels, names, staff; edge kinds); see :func:`graphml_text`.
+
+    Streamed line by line: the document never exists as one string.
+    """
+    with open(path, "w", encoding="utf-8", newline="\n") as f:
+        f.writelines(_graphml_lines(g))
 
 
 def write_gexf(g: nx.DiGraph, path: str | Path) -> None:

@@ -7,7 +7,8 @@ which department owns which domain). It is re-derived whenever a reform changes 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import cached_property
 
 import networkx as nx
 import numpy as np
@@ -50,6 +51,27 @@ class RoutingTables:
     bureau: np.ndarray  # [territorial unit with centre] -> its supervision bureau 督察局
     commission: np.ndarray  # [territorial unit with centre] -> its discipline commission 纪委监委
     cadre_share: np.ndarray  # [village] -> share of the township's level-3 work its stationed cadres take
+    _masks: dict[tuple[NodeKind, ...], np.ndarray] = field(default_factory=dict, repr=False, compare=False)
+
+    @cached_property
+    def has_cadres(self) -> bool:
+        """Whether any village has stationed township cadres (``cadre_share > 0``)."""
+        return bool(np.count_nonzero(self.cadre_share))
+
+    def of_kind(self, *kinds: NodeKind) -> np.ndarray:
+        """Read-only mask of the units of ``kinds`` (cached: the tables do not change once built).
+
+        >>> from reformabm import ReformModel
+        >>> t = ReformModel("teaching", rng=1, days=1).tables
+        >>> int(t.of_kind(NodeKind.GRID).sum()) == int((t.kind == KIND_CODES[NodeKind.GRID]).sum())
+        True
+        """
+        mask = self._masks.get(kinds)
+        if mask is None:
+            mask = np.isin(self.kind, [KIND_CODES[k] for k in kinds])
+            mask.flags.writeable = False
+            self._masks[kinds] = mask
+        return mask
 
     def entry(self, units: np.ndarray) -> np.ndarray:
         """Where an issue handed to territorial ``units`` lands: the unit's centre if it has one."""
