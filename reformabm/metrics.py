@@ -143,6 +143,7 @@ class Metrics:
         self.handed_over = 0
         self.self_resolved = 0
         self.ledger_entries = 0
+        self.unsettled_answered = 0  # ledger claims beyond what the county can grant, answered (stay open)
         self.complaints = 0
         self.daily_util: list[np.ndarray] = []
         self.formal_closures = 0
