@@ -92,13 +92,6 @@ def test_reform_hands_unsettled_claims_over_without_loss():
     assert m.metrics.unsettled_answered == len(np.unique(ev[ev["event"] == "answered"]["issue_id"]))
 
 
-def test_share_zero_draws_nothing():
-    a = ReformModel("teaching", rng=4, days=60, **LEDGER).run()
-    b = ReformModel("teaching", rng=4, days=60, leaders_ledger_unsettled_share=0.0, **LEDGER).run()
-    assert a.summary() == b.summary() and len(a.unsettleable) == 0
-    assert np.array_equal(a.issues.stage[: len(a.issues)], b.issues.stage[: len(b.issues)])
-
-
 @pytest.mark.parametrize("bad", [1.5, -0.1, "x"])
 def test_bad_share_rejected_with_the_field_named(bad):
     with pytest.raises(ScenarioError, match=r"leaders\.ledger_unsettled_share"):
