@@ -51,9 +51,9 @@ WORKDIR = Path(tempfile.mkdtemp(prefix="reformabm_calibration_"))
 # ## 1 The targets
 #
 # `calibration/targets/shiquan.toml` holds the paper's figures with their sources, and the
-# parameters to fit with their prior ranges (all three were assumptions in
-# `models/shiquan.toml`). The population and the number of layers are inputs of the
-# scenario, kept as checks.
+# parameters to fit with their prior ranges (four: the share of ledger claims that can never
+# be settled, and three that were assumptions in `models/shiquan.toml`). The population and
+# the number of layers are inputs of the scenario, kept as checks.
 
 # %%
 tf = load_targets("shiquan")

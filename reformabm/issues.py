@@ -14,7 +14,7 @@ from enum import IntEnum
 import numpy as np
 import pandas as pd
 
-__all__ = ["Stage", "Channel", "EventKind", "IssueStore", "EventLog", "OPEN_STAGES"]
+__all__ = ["Stage", "Channel", "EventKind", "IssueStore", "EventLog", "OPEN_STAGES", "NEVER"]
 
 
 class Stage(IntEnum):
@@ -63,6 +63,11 @@ class EventKind(IntEnum):
     CLOSED = 12
     WITHDRAWN = 13
     HANDED_OVER = 14  # its holder was abolished or merged by a reform
+    ANSWERED = 15  # a claim beyond what the county can grant, answered but not settled (stays open)
+
+
+#: ``ready_day`` of an issue nobody will work on again (an answered claim that cannot be settled)
+NEVER = np.iinfo(np.int32).max
 
 
 _COLUMNS: dict[str, tuple[type, object]] = {

@@ -152,6 +152,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "event:closed": ("closed", "办结"),
     "event:withdrawn": ("given up", "放弃"),
     "event:handed_over": ("handed over", "移交"),
+    "event:answered": ("answered, not settled", "答复未办结"),
 }
 
 #: Unit kinds and territorial levels.

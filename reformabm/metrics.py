@@ -32,7 +32,8 @@ metrics cost O(units + histogram), never a scan of all issues. Definitions (see 
 - ``formal_closure_share`` (形式化办结): share of closures that were closures on paper.
 - ``satisfaction`` (满意度, as in a reply survey 回访): mean score of the experiences of the
   residents served so far — each closure scored 1 on time, 0.1 less per day late (at least
-  0.2), and 0 for a problem that comes back after a closure on paper.
+  0.2), and 0 for a problem that comes back after a closure on paper or for a ledger claim
+  answered as beyond what the county can grant (never settled: it stays open).
   ``resident_satisfaction``: population-weighted mean of residents' satisfaction state
   (moves slowly: most people have no issue in a given month).
 - ``blame_level_<k>``: share of accountability cases whose blamed unit is of rank ``k``
@@ -147,6 +148,7 @@ class Metrics:
         self.handed_over = 0
         self.self_resolved = 0
         self.ledger_entries = 0
+        self.unsettled_answered = 0  # ledger claims beyond what the county can grant, answered (stay open)
         self.complaints = 0
         self.overdue_calls = 0  # repeat calls about open overdue issues (催办)
         self.daily_util: list[np.ndarray] = []

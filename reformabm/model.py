@@ -149,6 +149,9 @@ class ReformModel(mesa.Model):
                                                       * self.spec.residents.issues_per_person_year
                                                       * min(self.days, 400) / 365 * 1.2)))
         self.events = EventLog(enabled=self.spec.process.record_history)
+        #: ids of ledger cases whose claim exceeds what the county can grant (marked on entry,
+        #: ``leaders.ledger_unsettled_share``): answered, never settled (``routing.answer_unsettled``)
+        self.unsettleable = np.zeros(0, np.int64)
         self._arrival_counter = 0
         self.reforms_applied: list[dict[str, Any]] = []
         self.last_structural_day: int | None = None  # day of the last org-graph change (reform)

@@ -85,6 +85,8 @@ def issue_frame(model: ReformModel, rows: slice | None = None, *,
         "pushbacks": s.pushbacks[sl],
         "misdispatches": s.misdispatches[sl],
         "resident": s.resident[sl],
+        # a ledger claim beyond what the county can grant: answered, never settled (stays open)
+        "unsettleable": np.isin(np.arange(sl.start, sl.stop), model.unsettleable),
     }, copy=copy)
     return df
 

@@ -16,12 +16,12 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from reformabm.issues import Channel, EventKind, Stage
+from reformabm.issues import NEVER, Channel, EventKind, Stage
 
 if TYPE_CHECKING:
     from reformabm.model import ReformModel
 
-__all__ = ["allocate_capacity", "move", "solve", "close", "withdraw", "run_handling_rounds"]
+__all__ = ["allocate_capacity", "move", "solve", "answer_unsettled", "close", "withdraw", "run_handling_rounds"]
 
 _EPS = 1e-9
 
@@ -220,10 +220,18 @@ def solve(model: ReformModel, ids: np.ndarray) -> None:
 
     A real solution fails with probability ``process.solve_failure``; a formal closure never
     holds. With the closed loop (闭环) the issue goes to its grid's worker for confirmation;
-    without it, it is closed at once. A closure that did not hold comes back later.
+    without it, it is closed at once. A closure that did not hold comes back later. A ledger
+    claim beyond what the county can grant is answered instead (:func:`answer_unsettled`).
     """
     if len(ids) == 0:
         return
+    if len(model.unsettleable):
+        beyond = np.isin(ids, model.unsettleable)
+        if beyond.any():
+            answer_unsettled(model, ids[beyond])
+            ids = ids[~beyond]
+            if len(ids) == 0:
+                return
     s = model.issues
     s.solver[ids] = s.holder[ids]
     formal = s.formal_planned[ids]
@@ -238,6 +246,32 @@ def solve(model: ReformModel, ids: np.ndarray) -> None:
         move(model, far, s.grid[far], Stage.CONFIRM, None, hop=False, delay=model.hop_delay)
     else:
         close(model, ids)
+
+
+def answer_unsettled(model: ReformModel, ids: np.ndarray) -> None:
+    """Answer ledger claims that exceed what the county can grant (超出政策或县级权限的诉求).
+
+    The responsible unit has done the work (looked into the claim, explained the policy: 结果
+    反馈), but the secretary's check (书记把关, 003-05) cannot sign off a claim that was not
+    settled, so it is never closed and archived (销号归档): it stays open with the unit that
+    answered, which does no further work on it (``ready_day`` = ``NEVER``). Open, it counts as
+    not closed in every metric, and as late once its deadline has passed. The reporter's first
+    answer is an experience scored 0 (an unsatisfied resident; not in the reply survey of
+    closed cases). A reform that abolishes the unit hands the case over, and the successor
+    answers it again (no second experience).
+    """
+    if len(ids) == 0:
+        return
+    from reformabm.agents.resident import experience
+
+    s = model.issues
+    first = ids[s.solver[ids] < 0]
+    s.solver[ids] = s.holder[ids]
+    s.work_left[ids] = 0.0
+    s.ready_day[ids] = NEVER
+    model.events.record(EventKind.ANSWERED, ids, model.day, s.holder[ids])
+    model.metrics.unsettled_answered += len(first)
+    experience(model, s.resident[first], np.zeros(len(first)))
 
 
 def close(model: ReformModel, ids: np.ndarray) -> None:

@@ -228,6 +228,16 @@ class Leaders(_Section):
     ledger_share: float = _f(
         0.2, "Share of residents' reports above village level entered in the ledger.", ge=0, le=1
     )
+    ledger_unsettled_share: float = _f(
+        0.0,
+        "Share of ledger cases whose claim exceeds what the county can grant (beyond its policy or "
+        "powers): reviewed, assigned and answered, but the secretary's check cannot sign them off, so "
+        "they stay open on the ledger (never 销号). 0: every case can be settled. No effect without "
+        "the ledger.",
+        source="assumption; 003-07: 215 of 8,812 ledger cases not closed in 2016-2021 (2.4 %, an upper "
+               "bound: the open end-of-period backlog is in it too)",
+        ge=0, le=1,
+    )
 
 
 class Process(_Section):

@@ -171,6 +171,18 @@ def ledger_closure_share(model: ReformModel, ctx: RunContext) -> float:
     return _share(_closed(model), led)
 
 
+def ledger_unsettled_share(model: ReformModel, ctx: RunContext) -> float:
+    """Share of ledger cases whose claim exceeds what the county can grant (never settled).
+
+    Marked on entry with ``leaders.ledger_unsettled_share``; answered, they stay open
+    (003-07: 215 of 8,812 cases not closed, 2.4 %, an upper bound).
+    """
+    led = _ledger(model)
+    beyond = np.zeros(len(led), bool)
+    beyond[model.unsettleable] = True
+    return _share(beyond, led)
+
+
 def ledger_satisfaction(model: ReformModel, ctx: RunContext) -> float:
     """Share of closed ledger cases whose reporter is satisfied in the reply survey (回访满意率).
 
@@ -284,7 +296,8 @@ def blame_bottom_excess(model: ReformModel, ctx: RunContext) -> float:
 METRICS: dict[str, Callable[[ReformModel, RunContext], float]] = {
     f.__name__: f for f in (
         cross_boundary_leader_share, ledger_cases, ledger_per_1000_year, ledger_closure_share,
-        ledger_satisfaction, village_solved_per_1000_year, latent_days_mean, min_escalated_on_time,
+        ledger_unsettled_share, ledger_satisfaction, village_solved_per_1000_year, latent_days_mean,
+        min_escalated_on_time,
         days_to_close_window, government_staff_ratio, middle_layer_emerged, quasi_units,
         blame_bottom, blame_bottom_excess,
     )

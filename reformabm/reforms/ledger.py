@@ -4,7 +4,8 @@ Claims and complaints enter the ledger: ``leaders.ledger_share`` of residents' r
 issues above the village level, and every complaint of an unsatisfied reporter (a closure
 scored below ``residents.complaint_threshold``). A ledger issue is reviewed by the leader
 (attention), then assigned with a named owner who cannot push it back, and pressed like a
-supervised case until it closes.
+supervised case until it closes — unless its claim exceeds what the county can grant
+(``leaders.ledger_unsettled_share``): then it is answered and stays open, never closed.
 """
 
 from __future__ import annotations
