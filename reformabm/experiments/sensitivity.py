@@ -32,7 +32,9 @@ point (a failed run, an undefined rate) is skipped and listed in ``table.attrs["
 
 from __future__ import annotations
 
+import contextlib
 import warnings
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -77,7 +79,7 @@ def sobol_indices(names: list[str], Y: np.ndarray, *, second_order: bool = False
     """
     salib = _salib()
     problem = {"num_vars": len(names), "names": list(names), "bounds": [[0.0, 1.0]] * len(names)}
-    with warnings.catch_warnings(), np.errstate(all="ignore"):
+    with warnings.catch_warnings(), np.errstate(all="ignore"), _seeded(seed):
         warnings.simplefilter("ignore", RuntimeWarning)
         res = salib.analyze.sobol.analyze(problem, np.asarray(Y, dtype=float),
                                           calc_second_order=second_order,
@@ -107,7 +109,7 @@ def morris_indices(names: list[str], X: np.ndarray, Y: np.ndarray, *, levels: in
     """
     salib = _salib()
     problem = {"num_vars": len(names), "names": list(names), "bounds": [[0.0, 1.0]] * len(names)}
-    with warnings.catch_warnings(), np.errstate(all="ignore"):
+    with warnings.catch_warnings(), np.errstate(all="ignore"), _seeded(seed):
         warnings.simplefilter("ignore", RuntimeWarning)
         res = salib.analyze.morris.analyze(problem, np.asarray(X, dtype=float),
                                            np.asarray(Y, dtype=float), num_levels=levels,
@@ -124,6 +126,21 @@ def _problem(names: list[str]) -> dict[str, Any]:
     return {"num_vars": k, "names": [f"x{j}" for j in range(k)], "bounds": [[0.0, 1.0]] * k}
 
 
+@contextlib.contextmanager
+def _seeded(seed: int) -> Iterator[None]:
+    """Seed numpy's legacy global generator for one SALib analysis, and restore it afterwards.
+
+    SALib's analyses seed that generator only ``if seed:``, so seed 0 (our default) would leave
+    their bootstrap resamples unseeded: different indices from run to run.
+    """
+    state = np.random.get_state()
+    np.random.seed(seed)
+    try:
+        yield
+    finally:
+        np.random.set_state(state)
+
+
 def _quiet() -> Any:
     """Silence SALib's warnings and run BLAS on one thread.
 
@@ -131,7 +148,6 @@ def _quiet() -> Any:
     spreads each over all cores spends most of its time waiting for them (40x slower on two busy
     cores), so the analyses run with BLAS limited to one thread (threadpoolctl).
     """
-    import contextlib
 
     @contextlib.contextmanager
     def ctx() -> Any:
@@ -171,7 +187,7 @@ def delta_indices(names: list[str], X: np.ndarray, Y: np.ndarray, *, conf_level:
         ``lever``, ``delta``, ``delta_conf``, ``S1``, ``S1_conf``.
     """
     salib = _salib()
-    with _quiet():
+    with _quiet(), _seeded(seed):
         res = salib.analyze.delta.analyze(_problem(names), np.asarray(X, float),
                                           np.asarray(Y, float), num_resamples=num_resamples,
                                           conf_level=conf_level, seed=seed or None)
@@ -204,7 +220,7 @@ def pawn_indices(names: list[str], X: np.ndarray, Y: np.ndarray, *, slices: int 
     salib = _salib()
     X, Y = np.asarray(X, float), np.asarray(Y, float)
     problem = _problem(names)
-    with _quiet():
+    with _quiet(), _seeded(seed):
         res = salib.analyze.pawn.analyze(problem, X, Y, S=slices, seed=seed or None)
         rng = np.random.default_rng(seed)
         boot = np.empty((num_resamples, len(names)))
@@ -233,7 +249,7 @@ def rbd_fast_indices(names: list[str], X: np.ndarray, Y: np.ndarray, *, harmonic
         raise SweepError(f"rbd_fast needs more than {2 * harmonics} points (it reads "
                          f"{harmonics} harmonics), the sweep has {len(Y)}: raise design.size")
     salib = _salib()
-    with _quiet():
+    with _quiet(), _seeded(seed):
         res = salib.analyze.rbd_fast.analyze(_problem(names), np.asarray(X, float),
                                              np.asarray(Y, float), M=harmonics,
                                              num_resamples=num_resamples,
@@ -258,7 +274,7 @@ def dgsm_indices(names: list[str], X: np.ndarray, Y: np.ndarray, *, conf_level: 
         ``dgsm_conf``, ``vi`` (mean squared derivative per unit range), ``vi_std``.
     """
     salib = _salib()
-    with _quiet():
+    with _quiet(), _seeded(seed):
         res = salib.analyze.dgsm.analyze(_problem(names), np.asarray(X, float),
                                          np.asarray(Y, float), num_resamples=num_resamples,
                                          conf_level=conf_level, seed=seed or None)
