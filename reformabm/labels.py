@@ -27,6 +27,15 @@ LABELS: dict[str, tuple[str, str]] = {
     "issues_withdrawn": ("issues given up (never reported)", "放弃（未上报）事件"),
     "on_time_rate_closed_only": ("on-time rate, closed issues only (as reported)",
                                  "按时办结率（仅已办结，口径同官方）"),
+    # calibration metrics (reformabm.calibration.METRICS) and counts of complaints
+    "min_escalated_on_time": ("lowest on-time rate of the escalated levels", "上报各级最低按时率"),
+    "ledger_closure_share": ("ledger cases closed", "台账办结率"),
+    "ledger_satisfaction": ("ledger cases satisfied", "台账满意率"),
+    "ledger_per_1000_year": ("ledger cases per 1,000 a year", "每千人年台账件数"),
+    "population": ("population", "人口"),
+    "ledger_unsettled_share": ("ledger claims never settled", "台账诉求未化解占比"),
+    "complaints": ("complaints", "投诉"),
+    "overdue_calls": ("calls about overdue issues", "催办来电"),
     # time and arms
     "day": ("day", "天"),
     "seed": ("seed", "随机种子"),
@@ -183,6 +192,8 @@ def label(key: str, lang: str = "en") -> str:
     ('问责占比（1 网格）', 'some new metric', 'some lever')
     >>> label("on_time_rate", "both")
     'on-time rate 按时办结率'
+    >>> label("days_to_close_p99_closed_only", "zh")
+    '办结天数99分位（仅已办结）'
     """
     if lang == "both":
         en, zh = label(key, "en"), label(key, "zh")
@@ -193,6 +204,9 @@ def label(key: str, lang: str = "en") -> str:
         return LABELS[key][i]
     if key in KIND_LABELS:
         return KIND_LABELS[key][i]
+    if key.endswith("_closed_only") and key[: -len("_closed_only")] in LABELS:
+        base = LABELS[key[: -len("_closed_only")]][i]
+        return f"{base}, closed issues only" if lang == "en" else f"{base}（仅已办结）"
     m = re.fullmatch(r"(.*_level_)(\d)", key)
     if m and m.group(1) in LABELS:
         rank = RANK_LABELS.get(int(m.group(2)), (m.group(2), m.group(2)))[i]

@@ -6,6 +6,7 @@ Labels are bilingual (English and 中文) when a CJK font is installed, English 
 from __future__ import annotations
 
 import math
+import textwrap
 import warnings
 from typing import Any
 
@@ -44,16 +45,20 @@ def fit_figure(report: dict[str, Any]) -> Figure:
     report : dict
         A calibration report (``report.json``).
     """
+    from reformabm.plots import label
     from reformabm.plots._base import _new_figure
 
     rows = report["targets"]
     n = len(rows)
     ncols = min(3, n)
     nrows = math.ceil(n / ncols)
-    fig, axes = _new_figure(nrows, ncols, 3.4 if ncols > 1 else 5.0, 2.6)
+    fig, axes = _new_figure(nrows, ncols, 3.4 if ncols > 1 else 5.0, 2.9)
     fam = None
     for ax, r in zip(axes.flat, rows, strict=False):
-        title, fam = _both(r["metric"])
+        both, fam = _both(r["metric"])
+        en = label(r["metric"], "en")
+        # English wrapped to the panel's width, 中文 on a line of its own
+        title = "\n".join(textwrap.wrap(en, 44) + ([both[len(en) + 1:]] if both != en else []))
         obs, tol = r["observed"], r["tolerance"]
         ax.axhspan(obs - tol, obs + tol, color="#9ecae1", alpha=0.5, label="tolerance")
         ax.axhline(obs, color="#08519c", linewidth=1.2, label="observed")
