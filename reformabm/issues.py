@@ -106,6 +106,7 @@ _COLUMNS: dict[str, tuple[type, object]] = {
     "formal_closure": (np.bool_, False),
     "reopened_from": (np.int32, -1),
     "complaint_of": (np.int32, -1),  # a ledger complaint about this earlier issue
+    "unsettleable": (np.bool_, False),  # a ledger claim beyond what the county can grant: never settled
     "called_again": (np.bool_, False),  # the reporter called again while it was open and overdue (催办)
     "blamed_level": (np.int8, -1),
     "formal_planned": (np.bool_, False),  # the holder plans to close it on paper

@@ -149,9 +149,9 @@ class ReformModel(mesa.Model):
                                                       * self.spec.residents.issues_per_person_year
                                                       * min(self.days, 400) / 365 * 1.2)))
         self.events = EventLog(enabled=self.spec.process.record_history)
-        #: ids of ledger cases whose claim exceeds what the county can grant (marked on entry,
-        #: ``leaders.ledger_unsettled_share``): answered, never settled (``routing.answer_unsettled``)
-        self.unsettleable = np.zeros(0, np.int64)
+        #: some ledger case's claim exceeds what the county can grant (issue column
+        #: ``unsettleable``, marked on entry by ``leaders.ledger_unsettled_share``)
+        self.has_unsettleable = False
         self._arrival_counter = 0
         self.reforms_applied: list[dict[str, Any]] = []
         self.last_structural_day: int | None = None  # day of the last org-graph change (reform)
@@ -535,6 +535,12 @@ class ReformModel(mesa.Model):
         """The daily metrics as a DataFrame, one row per day."""
         df = self.datacollector.get_model_vars_dataframe().reset_index(drop=True)
         return df
+
+    @property
+    def unsettleable(self) -> np.ndarray:
+        """Ids of the ledger cases whose claim exceeds what the county can grant (never settled)."""
+        s = self.issues
+        return np.flatnonzero(s.unsettleable[: len(s)])
 
     def issue_frame(self):
         """One row per issue, the contract's columns first."""

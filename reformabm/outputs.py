@@ -86,7 +86,7 @@ def issue_frame(model: ReformModel, rows: slice | None = None, *,
         "misdispatches": s.misdispatches[sl],
         "resident": s.resident[sl],
         # a ledger claim beyond what the county can grant: answered, never settled (stays open)
-        "unsettleable": np.isin(np.arange(sl.start, sl.stop), model.unsettleable),
+        "unsettleable": s.unsettleable[sl],
     }, copy=copy)
     return df
 

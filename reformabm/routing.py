@@ -225,8 +225,8 @@ def solve(model: ReformModel, ids: np.ndarray) -> None:
     """
     if len(ids) == 0:
         return
-    if len(model.unsettleable):
-        beyond = np.isin(ids, model.unsettleable)
+    if model.has_unsettleable:
+        beyond = model.issues.unsettleable[ids]
         if beyond.any():
             answer_unsettled(model, ids[beyond])
             ids = ids[~beyond]

@@ -106,7 +106,7 @@ def to_ledger(model: ReformModel, ids: np.ndarray) -> None:
     """Enter issues in the secretary's ledger: the leader of the grid's intake centre reviews them.
 
     Each case's claim exceeds what the county can grant with ``leaders.ledger_unsettled_share``
-    (marked in ``model.unsettleable``; drawn only when the share is above 0): it will be
+    (issue column ``unsettleable``; drawn only when the share is above 0): it will be
     answered but never settled (:func:`reformabm.routing.answer_unsettled`).
     """
     if len(ids) == 0:
@@ -116,7 +116,8 @@ def to_ledger(model: ReformModel, ids: np.ndarray) -> None:
     share = model.spec.leaders.ledger_unsettled_share
     if share > 0:
         beyond = ids[model.rng.random(len(ids)) < share]
-        model.unsettleable = np.concatenate([model.unsettleable, beyond.astype(np.int64)])
+        s.unsettleable[beyond] = True
+        model.has_unsettleable |= len(beyond) > 0
     leader = t.leader[t.intake[s.grid[ids]]]
     move(model, ids, leader, Stage.AT_LEADER, EventKind.TO_LEADER, hop=True, delay=0)
     model.metrics.ledger_entries += len(ids)

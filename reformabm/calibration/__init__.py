@@ -178,9 +178,7 @@ def ledger_unsettled_share(model: ReformModel, ctx: RunContext) -> float:
     (003-07: 215 of 8,812 cases not closed, 2.4 %, an upper bound).
     """
     led = _ledger(model)
-    beyond = np.zeros(len(led), bool)
-    beyond[model.unsettleable] = True
-    return _share(beyond, led)
+    return _share(model.issues.unsettleable[: len(model.issues)], led)
 
 
 def ledger_satisfaction(model: ReformModel, ctx: RunContext) -> float:
