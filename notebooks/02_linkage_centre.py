@@ -98,29 +98,16 @@ pd.Series({k: s[k] for k in ["issues_created", "dispatches", "pushbacks", "dispu
 import tempfile
 from pathlib import Path
 
-from reformabm.experiments import load, make_executor, parse_sweep, sweep
+from reformabm.experiments import grid_sweep
 
-WORKDIR = Path(tempfile.mkdtemp(prefix="reformabm_nb_"))
-
-def run_grid(name, levers, *, days, replications, scenario=None, workers=None):
-    """Run every combination of the lever values (a grid sweep) and return one row per run."""
-    design = parse_sweep({
-        "sweep": {"name": name, "scenario": scenario or SCENARIO, "days": days,
-                  "replications": replications, "seed": 1, "common_random_numbers": True},
-        "design": {"kind": "grid", "size": 3},
-        "levers": {path: {"values": list(values)} for path, values in levers.items()},
-    })
-    with make_executor("local", workers=workers or WORKERS) as ex:
-        sweep(design, WORKDIR / name, ex)
-    return load(WORKDIR / name)
+WORKDIR = Path(tempfile.mkdtemp(prefix="reformabm_nb_"))  # temporary sweep stores
 
 
 # %%
 base_rate = spec.residents.issues_per_person_year
-runs = run_grid("authority_load",
-                {"centre.authority": AUTHORITY,
+runs = grid_sweep({"centre.authority": AUTHORITY,
                  "residents.issues_per_person_year": [round(base_rate * x, 4) for x in LOAD]},
-                days=SWEEP_DAYS, replications=len(SEEDS))
+                WORKDIR / "authority_load", scenario=SCENARIO, workers=WORKERS, days=SWEEP_DAYS, replications=len(SEEDS))
 runs["load"] = (runs["residents.issues_per_person_year"] / base_rate).round(2)
 runs[["centre.authority", "load", "seed", "coordination_dependence", "pushback_rate",
       "on_time_rate", "utilisation_department"]].head()
@@ -155,8 +142,8 @@ plots.response_surface(runs, "centre.authority", "load", "utilisation_department
 
 # %%
 interval = spec.workload.campaign_interval_days or 60
-camp = run_grid("campaigns", {"workload.campaign_interval_days": [0, interval]},
-                days=DAYS, replications=len(SEEDS))
+camp = grid_sweep({"workload.campaign_interval_days": [0, interval]},
+                WORKDIR / "campaigns", scenario=SCENARIO, workers=WORKERS, days=DAYS, replications=len(SEEDS))
 METRICS = ["on_time_rate", "days_to_close_mean", "utilisation_department", "coordination_dependence",
            "campaigns"]
 on = camp[camp["workload.campaign_interval_days"] == interval].set_index("replication")[METRICS]

@@ -155,28 +155,16 @@ plots.effects(supervision, M2, lang=LANG)
 import tempfile
 from pathlib import Path
 
-from reformabm.experiments import load, make_executor, parse_sweep, sweep
+from reformabm.experiments import grid_sweep
 
-WORKDIR = Path(tempfile.mkdtemp(prefix="reformabm_nb_"))
-
-def run_grid(name, levers, *, days, replications, scenario=None, workers=None):
-    """Run every combination of the lever values (a grid sweep) and return one row per run."""
-    design = parse_sweep({
-        "sweep": {"name": name, "scenario": scenario or SCENARIO, "days": days,
-                  "replications": replications, "seed": 1, "common_random_numbers": True},
-        "design": {"kind": "grid", "size": 3},
-        "levers": {path: {"values": list(values)} for path, values in levers.items()},
-    })
-    with make_executor("local", workers=workers or WORKERS) as ex:
-        sweep(design, WORKDIR / name, ex)
-    return load(WORKDIR / name)
+WORKDIR = Path(tempfile.mkdtemp(prefix="reformabm_nb_"))  # temporary sweep stores
 
 
 # %%
 busy = {"residents.issues_per_person_year": [spec.residents.issues_per_person_year * BUSY],
         "accountability.supervision": [True], "accountability.supervision_days": [1]}
-blame = run_grid("blame", {**busy, "accountability.blame_rule": ["lowest", "last_holder"]},
-                 days=DAYS, replications=len(SEEDS))
+blame = grid_sweep({**busy, "accountability.blame_rule": ["lowest", "last_holder"]},
+                 WORKDIR / "blame", scenario=SCENARIO, workers=WORKERS, days=DAYS, replications=len(SEEDS))
 blame["blame rule"] = blame["accountability.blame_rule"]
 blame[["blame rule", "seed", "discipline_cases", *[f"blame_level_{k}" for k in range(1, 6)]]]
 

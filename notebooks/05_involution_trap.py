@@ -122,27 +122,15 @@ plots.effects(effects_table(involution, ["involution_index", "rule_overhead_shar
 import tempfile
 from pathlib import Path
 
-from reformabm.experiments import load, make_executor, parse_sweep, sweep
+from reformabm.experiments import grid_sweep
 
-WORKDIR = Path(tempfile.mkdtemp(prefix="reformabm_nb_"))
-
-def run_grid(name, levers, *, days, replications, scenario=None, workers=None):
-    """Run every combination of the lever values (a grid sweep) and return one row per run."""
-    design = parse_sweep({
-        "sweep": {"name": name, "scenario": scenario or SCENARIO, "days": days,
-                  "replications": replications, "seed": 1, "common_random_numbers": True},
-        "design": {"kind": "grid", "size": 3},
-        "levers": {path: {"values": list(values)} for path, values in levers.items()},
-    })
-    with make_executor("local", workers=workers or WORKERS) as ex:
-        sweep(design, WORKDIR / name, ex)
-    return load(WORKDIR / name)
+WORKDIR = Path(tempfile.mkdtemp(prefix="reformabm_nb_"))  # temporary sweep stores
 
 
 # %%
-grid = run_grid("involution", {"workload.rule_growth": [True], "workload.performance_target": TARGETS,
+grid = grid_sweep({"workload.rule_growth": [True], "workload.performance_target": TARGETS,
                                "workload.rule_overhead_per_rule": OVERHEADS},
-                days=DAYS, replications=min(2, len(SEEDS)))
+                WORKDIR / "involution", scenario=SCENARIO, workers=WORKERS, days=DAYS, replications=min(2, len(SEEDS)))
 display(plots.response_surface(grid, "workload.performance_target", "workload.rule_overhead_per_rule",
                                "involution_index", lang=LANG, cmap="rocket_r"))
 plots.response_surface(grid, "workload.performance_target", "workload.rule_overhead_per_rule",

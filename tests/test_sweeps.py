@@ -597,3 +597,15 @@ def test_salib_analyses_are_deterministic_at_the_default_seed():
     state = np.random.get_state()[1].copy()
     delta_indices(["a", "b", "c"], U, y, num_resamples=5)
     assert (np.random.get_state()[1] == state).all()  # the global generator is left as it was
+
+
+def test_grid_sweep_runs_every_combination_once_and_resumes(tmp_path):
+    from reformabm.experiments import grid_sweep
+
+    levers = {"centre.authority": [0.2, 0.8], "residents.report_propensity": [0.1, 0.2]}
+    df = grid_sweep(levers, tmp_path / "g", scenario="teaching", days=10, replications=2, workers=1)
+    assert len(df) == 2 * 2 * 2
+    pts = df[["centre.authority", "residents.report_propensity"]].drop_duplicates()
+    assert len(pts) == 4 and set(df["centre.authority"]) == {0.2, 0.8}
+    again = grid_sweep(levers, tmp_path / "g", scenario="teaching", days=10, replications=2, workers=1)
+    pd.testing.assert_frame_equal(df.reset_index(drop=True), again.reset_index(drop=True))

@@ -22,7 +22,8 @@ _LAZY = {
                      "salib_problem"], "reformabm.experiments.design"),
     **dict.fromkeys(["discover", "to_ema"], "reformabm.experiments.discovery"),
     **dict.fromkeys(["SequentialExecutor", "make_executor"], "reformabm.experiments.executors"),
-    **dict.fromkeys(["SweepOptions", "SweepReport", "run_chunk", "sweep"], "reformabm.experiments.runner"),
+    **dict.fromkeys(["SweepOptions", "SweepReport", "grid_sweep", "run_chunk", "sweep"],
+                    "reformabm.experiments.runner"),
     **dict.fromkeys(["Shard", "slurm_script"], "reformabm.experiments.shards"),
     **dict.fromkeys(["RunStore", "load", "load_points", "load_runs", "load_timeseries"],
                     "reformabm.experiments.store"),
@@ -46,6 +47,6 @@ def __dir__() -> list[str]:
 __all__ = [
     "DesignKind", "Lever", "Sweep", "SweepError", "load_sweep", "parse_sweep", "run_seed",
     "salib_problem", "SequentialExecutor", "make_executor", "SweepOptions", "SweepReport",
-    "run_chunk", "sweep", "discover", "to_ema",
+    "run_chunk", "sweep", "grid_sweep", "discover", "to_ema",
     "Shard", "slurm_script", "RunStore", "load", "load_points", "load_runs", "load_timeseries",
 ]

@@ -33,7 +33,7 @@ from reformabm.scenario import Scenario
 
 __all__ = [
     "RunSpec", "ChunkTask", "ChunkResult", "SweepOptions", "SweepReport", "run_one", "run_chunk",
-    "sweep",
+    "sweep", "grid_sweep",
 ]
 
 
@@ -238,6 +238,31 @@ def sweep(design: Sweep, out: str | Path, executor: Executor | None = None,
         return _run(design, store, executor, opts, t0)
     finally:
         store.close()
+
+
+def grid_sweep(levers: dict[str, list[Any]], out: str | Path, *, scenario: str, days: int,
+               replications: int, seed: int = 1, workers: int = 2,
+               common_random_numbers: bool = True) -> pd.DataFrame:
+    """Run every combination of the lever values (a grid sweep) into ``out``; one row per run.
+
+    The notebooks' shortcut for a sweep file with ``design.kind = "grid"`` and explicit lever
+    values: built with :func:`~reformabm.experiments.parse_sweep`, run on ``workers`` local
+    processes (resumed if ``out`` holds it), read back with :func:`~reformabm.experiments.load`.
+    """
+    from reformabm.experiments.design import parse_sweep
+    from reformabm.experiments.executors import make_executor
+    from reformabm.experiments.store import load
+
+    out = Path(out)
+    design = parse_sweep({
+        "sweep": {"name": out.name, "scenario": scenario, "days": days, "replications": replications,
+                  "seed": seed, "common_random_numbers": common_random_numbers},
+        "design": {"kind": "grid", "size": 3},
+        "levers": {path: {"values": list(values)} for path, values in levers.items()},
+    })
+    with make_executor("local", workers=workers) as ex:
+        sweep(design, out, ex)
+    return load(out)
 
 
 def _run(design: Sweep, store: RunStore, executor: Executor, opts: SweepOptions,
