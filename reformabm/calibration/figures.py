@@ -55,10 +55,10 @@ def fit_figure(report: dict[str, Any]) -> Figure:
     fig, axes = _new_figure(nrows, ncols, 3.4 if ncols > 1 else 5.0, 2.9)
     fam = None
     for ax, r in zip(axes.flat, rows, strict=False):
-        both, fam = _both(r["metric"])
-        en = label(r["metric"], "en")
-        # English wrapped to the panel's width, 中文 on a line of its own
-        title = "\n".join(textwrap.wrap(en, 44) + ([both[len(en) + 1:]] if both != en else []))
+        _, fam = _both(r["metric"])
+        en, zh = label(r["metric"], "en"), label(r["metric"], "zh")
+        # English wrapped to the panel's width, 中文 (when it can be drawn) on a line of its own
+        title = "\n".join(textwrap.wrap(en, 44) + ([zh] if fam and zh != en else []))
         obs, tol = r["observed"], r["tolerance"]
         ax.axhspan(obs - tol, obs + tol, color="#9ecae1", alpha=0.5, label="tolerance")
         ax.axhline(obs, color="#08519c", linewidth=1.2, label="observed")
