@@ -306,6 +306,8 @@ def test_fast_patterns(case):
     df = run_patterns(patterns=pats)
     assert len(df) == len(pats)
     assert df["observed"].map(lambda s: "n/a" not in s).all(), df[["pattern", "observed"]]
+    # a counterpart must measure the pattern with its mechanism off, not make it undefined
+    assert df["counterpart"].map(lambda s: "n/a" not in s).all(), df[["pattern", "counterpart"]]
     _check(df)
 
 

@@ -243,6 +243,25 @@ def days_to_close_window(model: ReformModel, ctx: RunContext) -> float:
     return float((s.end_day[:n][sel] - known[sel]).mean()) if sel.any() else math.nan
 
 
+def days_known_to_close_county_and_above(model: ReformModel, ctx: RunContext) -> float:
+    """Kaplan–Meier mean days from known to closed of issues that need the county or above.
+
+    Issues of required level 4 or more: their information travels from the grid past every
+    level up to the county (001-06, 001-08), so a level added anywhere on the chain lies on
+    their way. Issues still open are right-censored at the run's last day.
+    """
+    from reformabm.survival import km_summary
+
+    s, n = _arrays(model)
+    known = s.known_day[:n]
+    sel = (known >= 0) & (s.level[:n] >= 4)
+    if not sel.any():
+        return math.nan
+    closed = _closed(model)[sel]
+    end = np.where(closed, s.end_day[:n][sel], model.day)
+    return float(km_summary(end - known[sel], closed)["mean"])
+
+
 _GOVERNMENT = ("department", "township", "county", "city", "centre", "area")
 
 
@@ -296,7 +315,8 @@ METRICS: dict[str, Callable[[ReformModel, RunContext], float]] = {
         cross_boundary_leader_share, ledger_cases, ledger_per_1000_year, ledger_closure_share,
         ledger_unsettled_share, ledger_satisfaction, village_solved_per_1000_year, latent_days_mean,
         min_escalated_on_time,
-        days_to_close_window, government_staff_ratio, middle_layer_emerged, quasi_units,
+        days_to_close_window, days_known_to_close_county_and_above, government_staff_ratio,
+        middle_layer_emerged, quasi_units,
         blame_bottom, blame_bottom_excess,
     )
 }
