@@ -7,7 +7,9 @@ metrics with the observed values in units of the targets' tolerances.
 ``abc`` (default; approximate Bayesian computation by sequential Monte Carlo, Del Moral et al.
 2012, with pyabc, Schälte et al. 2022): uniform priors on the ``[lo, hi]`` ranges; a particle
 is one parameter vector, simulated with ``replications`` seeds derived from its values; its
-distance is the largest target deviation in tolerances, ``max_k |sim_k - obs_k| / tol_k``, so
+distance is the largest target deviation in tolerances, ``max_k d_k`` with
+``d_k = |sim_k - obs_k| / tol_k`` (a one-sided target, ``kind = "at_least"`` or ``"at_most"``,
+counts only the shortfall beyond its bound: :func:`~reformabm.calibration.targets.deviation`), so
 ``epsilon <= 1`` means every target is within its tolerance; epsilon falls by the median
 distance of the previous generation. The history is pyabc's SQLite database ``DIR/abc.db``:
 a killed calibration resumes from the last finished generation (earlier generations, with all
@@ -16,7 +18,7 @@ generation (90 % credible interval); ``best`` is the weighted median.
 
 ``smm`` (simulated method of moments, McFadden 1989; Gouriéroux & Monfort 1996): common random
 numbers (every evaluation uses the same ``replications`` seeds), objective
-``J(θ) = Σ_k ((m_k(θ) - obs_k) / tol_k)²``; a Latin-hypercube design over the ranges (a third
+``J(θ) = Σ_k d_k(θ)²`` (the same deviations ``d_k``); a Latin-hypercube design over the ranges (a third
 of the budget), then Nelder–Mead (scipy) from its best point. Every simulation is stored in
 ``DIR/smm.db`` (SQLite) under its parameters and seed, so a killed calibration re-runs only
 what had not finished (the optimiser is deterministic and retraces its path). Intervals: the
@@ -24,12 +26,15 @@ tolerance is read as the observed figure's standard error; with ``G`` the Jacobi
 moments (central differences on common random numbers) and ``Σ = diag(tol²) + S/R`` (``S``
 the covariance of the moments over replications), ``Var(θ) ≈ (Gᵀ Σ⁻¹ G + diag(12/span²))⁻¹``; the 90 %
 interval is ``best ± 1.645 sd``, clipped to the range (the ranges' own variance enters as a
-weak prior, so a parameter the targets do not inform gets about its whole range). ``posterior.parquet`` holds
-draws from that normal approximation (equal weights).
+weak prior, so a parameter the targets do not inform gets about its whole range; a one-sided
+target met with room to spare at ``best`` has no local slope: it does not narrow the interval).
+``posterior.parquet`` holds draws from that normal approximation (equal weights).
 
 A parameter is ``identified`` when its 90 % interval covers less than half of its range.
 After the fit, ``replications`` runs at ``best`` (fresh seeds) give each target's simulated
-mean; ``within_tolerance`` is ``|simulated - observed| <= tolerance``.
+mean; ``within_tolerance`` is :func:`~reformabm.calibration.targets.within` (``d_k <= 1``:
+``|simulated - observed| <= tolerance``, or one-sided ``simulated >= observed - tolerance`` /
+``<= observed + tolerance``).
 """
 
 from __future__ import annotations
@@ -52,7 +57,7 @@ import numpy as np
 import pandas as pd
 
 from reformabm.calibration import METRICS, CalibrationError, RunContext, government_staff
-from reformabm.calibration.targets import ParamRange, TargetsFile, check_params, load_targets
+from reformabm.calibration.targets import ParamRange, TargetsFile, check_params, deviation, load_targets, within
 
 __all__ = [
     "Problem", "CalibrationResult", "simulate", "calibrate", "problem_from_targets", "METHODS",
@@ -82,6 +87,19 @@ class Problem:
     seed: int = 1
     overrides: dict[str, Any] = field(default_factory=dict)
     name: str = ""
+    #: each target's kind (``"equal"``, ``"at_least"``, ``"at_most"``); empty: all ``"equal"``
+    kinds: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        kinds = tuple(self.kinds) or ("equal",) * len(self.metrics)
+        if len(kinds) != len(self.metrics):
+            raise CalibrationError(f"{len(kinds)} target kinds for {len(self.metrics)} targets")
+        object.__setattr__(self, "kinds", kinds)
+
+    def deviations(self, sim: Any) -> np.ndarray:
+        """Each target's deviation in tolerances (:func:`~reformabm.calibration.targets.deviation`)."""
+        return np.asarray(deviation(np.asarray(sim, float), np.array(self.observed),
+                                    np.array(self.tolerance), np.array(self.kinds)), float)
 
     @property
     def lo(self) -> np.ndarray:
@@ -109,6 +127,8 @@ class Problem:
         """A hash of everything that changes the simulations (to refuse a mismatched resume)."""
         d = asdict(self)
         d.pop("name")
+        if all(k == "equal" for k in self.kinds):
+            d.pop("kinds")  # two-sided targets only: the fingerprint of before kinds existed
         return hashlib.sha256(json.dumps(d, sort_keys=True, default=str).encode()).hexdigest()[:16]
 
 
@@ -163,7 +183,8 @@ def problem_from_targets(targets: TargetsFile | str | Path, params: list[ParamRa
     return Problem(
         scenario=cal.scenario, days=days or cal.days, metrics=tuple(t.metric for t in tf.target),
         observed=tuple(t.value for t in tf.target), tolerance=tuple(t.tolerance for t in tf.target),
-        params=tuple(params), integer=tuple(types.get(p.path) == "int" for p in params),
+        kinds=tuple(t.kind for t in tf.target), params=tuple(params),
+        integer=tuple(types.get(p.path) == "int" for p in params),
         replications=replications or cal.replications, seed=cal.seed if seed is None else seed,
         overrides=dict(cal.overrides), name=name,
     )
@@ -206,7 +227,7 @@ def _crn_seeds(problem: Problem, stream: int = 0) -> list[int]:
 
 def _distance(problem: Problem, sim: np.ndarray) -> float:
     """Largest deviation from the targets, in tolerances (inf when a metric is NaN)."""
-    d = np.abs(np.asarray(sim, float) - np.array(problem.observed)) / np.array(problem.tolerance)
+    d = problem.deviations(sim)
     return float(np.max(d)) if np.all(np.isfinite(d)) else math.inf
 
 
@@ -248,8 +269,9 @@ class CalibrationResult:
                 half = _Z90 * sd / math.sqrt(len(self.check))
                 lo, hi = sim[k] - half, sim[k] + half
             rows.append({"metric": m, "observed": p.observed[k], "tolerance": p.tolerance[k],
-                         "simulated": float(sim[k]), "sim_lo": float(lo), "sim_hi": float(hi),
-                         "within_tolerance": bool(abs(sim[k] - p.observed[k]) <= p.tolerance[k])})
+                         "kind": p.kinds[k], "simulated": float(sim[k]), "sim_lo": float(lo),
+                         "sim_hi": float(hi),
+                         "within_tolerance": within(sim[k], p.observed[k], p.tolerance[k], p.kinds[k])})
         return rows
 
     def report(self) -> dict[str, Any]:
@@ -578,7 +600,7 @@ class _Evaluator:
     def objective(self, sims: np.ndarray) -> float:
         with np.errstate(all="ignore"):
             m = np.nanmean(sims, axis=0)
-        z = (m - np.array(self.p.observed)) / np.array(self.p.tolerance)
+        z = self.p.deviations(m)
         return float(np.sum(z ** 2)) if np.all(np.isfinite(z)) else 1e12
 
     def batch(self, points: list[np.ndarray], stage: str) -> list[float]:
@@ -637,6 +659,10 @@ def _smm(problem: Problem, out: Path, budget: int, *, executor: Executor,
     span = problem.hi - problem.lo
     best = ev.values(u_best)
     jac = np.nan_to_num(jac)
+    with np.errstate(all="ignore"):
+        met = problem.deviations(np.nanmean(at_best, axis=0)) == 0
+    slack = np.array([k != "equal" for k in problem.kinds]) & met
+    jac[slack] = 0.0  # a one-sided target met at best: moving the parameters a little does not change its fit
     cov, sd = _sandwich(jac, sigma, span)
     lo = np.maximum(problem.lo, best - _Z90 * sd)
     hi = np.minimum(problem.hi, best + _Z90 * sd)

@@ -60,7 +60,14 @@ def fit_figure(report: dict[str, Any]) -> Figure:
         # English wrapped to the panel's width, 中文 (when it can be drawn) on a line of its own
         title = "\n".join(textwrap.wrap(en, 44) + ([zh] if fam and zh != en else []))
         obs, tol = r["observed"], r["tolerance"]
-        ax.axhspan(obs - tol, obs + tol, color="#9ecae1", alpha=0.5, label="tolerance")
+        kind = r.get("kind", "equal")
+        if kind == "equal":
+            ax.axhspan(obs - tol, obs + tol, color="#9ecae1", alpha=0.5, label="tolerance")
+        else:  # one-sided: the band runs from the bound's tolerance edge to the open side
+            top = max(obs + tol, r["simulated"], r["sim_hi"]) if kind == "at_least" else obs + tol
+            bottom = obs - tol if kind == "at_least" else min(obs - tol, r["simulated"], r["sim_lo"])
+            ax.axhspan(bottom, top, color="#9ecae1", alpha=0.5, label="tolerance")
+            title += "  (≥)" if kind == "at_least" else "  (≤)"
         ax.axhline(obs, color="#08519c", linewidth=1.2, label="observed")
         sim = r["simulated"]
         lo, hi = r["sim_lo"], r["sim_hi"]

@@ -3,7 +3,11 @@
 A targets file (``calibration/targets/<name>.toml``, documented in ``docs/calibration.md``)
 names the scenario and run length, and lists targets: a metric (a key of ``summary.json`` or a
 derived metric of :data:`reformabm.calibration.METRICS`), the observed value, an absolute
-tolerance and the source of the figure. It may also list the parameters to fit
+tolerance, the source of the figure and the target's ``kind``: ``"equal"`` (the default,
+``value ± tolerance``), ``"at_least"`` or ``"at_most"`` (one-sided figures such as "98.5 % or
+more"). :func:`deviation` and :func:`within` are the one place that reads a target's kind: the
+ABC distance, the SMM objective, ``report.json``'s ``within_tolerance`` and ``fit.png`` all
+use them. It may also list the parameters to fit
 (``[[param]]`` with ``path``, ``lo``, ``hi``), so that ``reformabm calibrate shiquan`` needs
 no ``--param``.
 
@@ -19,7 +23,7 @@ import math
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator, model_validator
 
@@ -28,8 +32,8 @@ from reformabm.errors import ReformabmError
 from reformabm.tomlfile import read_toml
 
 __all__ = [
-    "TARGETS_DIR", "Target", "CalibrationSection", "ParamRange", "TargetsFile", "targets_path",
-    "load_targets", "parse_param", "check_params", "metric_range", "shipped_targets",
+    "TARGETS_DIR", "KINDS", "Kind", "deviation", "within", "Target", "CalibrationSection", "ParamRange",
+    "TargetsFile", "targets_path", "load_targets", "parse_param", "check_params", "metric_range", "shipped_targets",
 ]
 
 #: Shipped targets files (``calibration/targets`` in the repository).
@@ -40,6 +44,61 @@ _UNIT = re.compile(r"(_rate|_share|satisfaction|^trust$|^coordination_dependence
                    r"|^cross_boundary_leader_share$|^min_escalated_on_time$|^blame_bottom$)")
 _NEEDS_WINDOW = {"days_to_close_window"}
 _REAL = {"involution_index", "blame_bottom_excess", "centre_betweenness"}
+
+
+#: Kinds of target: two-sided ``value ± tolerance`` and the one-sided bounds.
+KINDS = ("equal", "at_least", "at_most")
+Kind = Literal["equal", "at_least", "at_most"]
+#: Relative slack of :func:`within` at the tolerance's edge (floating-point rounding only).
+_EDGE = 1e-9
+
+
+def deviation(sim: Any, value: Any, tolerance: Any, kind: Any = "equal") -> Any:
+    """Deviation of simulated ``sim`` from a target, in tolerances (the one definition used everywhere).
+
+    ``"equal"``: ``|sim - value| / tolerance``. ``"at_least"``: 0 when ``sim >= value``, else
+    ``(value - sim) / tolerance``. ``"at_most"``: 0 when ``sim <= value``, else
+    ``(sim - value) / tolerance``. Array arguments broadcast (``kind`` too); NaN stays NaN.
+
+    Examples
+    --------
+    >>> round(deviation(0.99, 0.976, 0.01), 6), float(deviation(0.97, 0.976, 0.01, "at_most"))
+    (1.4, 0.0)
+    >>> float(deviation(1.0, 0.985, 0.005, "at_least")), round(deviation(0.9825, 0.985, 0.005, "at_least"), 6)
+    (0.0, 0.5)
+    """
+    import numpy as np
+
+    sim, value, tol = (np.asarray(x, float) for x in (sim, value, tolerance))
+    kind = np.asarray(kind)
+    bad = ~np.isin(kind, KINDS)
+    if np.any(bad):
+        raise ValueError(f"kind {kind[bad].flat[0]!r}: expected one of {list(KINDS)}")
+    diff = sim - value
+    with np.errstate(invalid="ignore"):
+        gap = np.where(kind == "at_least", np.maximum(-diff, 0.0),
+                       np.where(kind == "at_most", np.maximum(diff, 0.0), np.abs(diff)))
+    gap = np.where(np.isnan(diff), np.nan, gap)
+    out = gap / tol
+    return float(out) if out.ndim == 0 else out
+
+
+def within(sim: Any, value: Any, tolerance: Any, kind: Any = "equal") -> Any:
+    """Whether ``sim`` is within the target's tolerance: :func:`deviation` ``<= 1``.
+
+    ``"equal"``: ``|sim - value| <= tolerance``; ``"at_least"``: ``sim >= value - tolerance``;
+    ``"at_most"``: ``sim <= value + tolerance``. The edge itself is within (up to a relative
+    1e-9 for floating-point rounding: ``0.985 - 0.98`` is not exactly ``0.005``). NaN is not within.
+
+    >>> within(0.98, 0.985, 0.005, "at_least"), within(0.9799, 0.985, 0.005, "at_least")
+    (True, False)
+    """
+    import numpy as np
+
+    d = np.asarray(deviation(sim, value, tolerance, kind))
+    with np.errstate(invalid="ignore"):
+        ok = d <= 1.0 + _EDGE
+    return bool(ok) if ok.ndim == 0 else ok
 
 
 def metric_range(metric: str) -> tuple[float, float]:
@@ -74,11 +133,14 @@ def _check_metric(v: str) -> str:
 
 
 class Target(_Strict):
-    """One observed figure: metric, value, tolerance (absolute) and its source."""
+    """One observed figure: metric, value, tolerance (absolute), its source and its kind."""
 
     metric: str
     value: float
-    tolerance: float = Field(gt=0, description="absolute; within when |simulated mean - value| <= tolerance")
+    tolerance: float = Field(gt=0, description="absolute; within when |simulated mean - value| <= tolerance "
+                             "(equal), >= value - tolerance (at_least), <= value + tolerance (at_most)")
+    kind: Kind = Field("equal", description="equal: value ± tolerance; at_least / at_most: a one-sided figure "
+                       "('98.5 % or more'), no deviation on the open side")
     source: str = Field(description="where the figure comes from (paper row, report, log)")
     note: str = ""
 
@@ -208,6 +270,8 @@ def load_targets(name_or_path: str | Path) -> TargetsFile:
             val = e.get("input")
             hide = isinstance(val, (dict, list)) or e.get("type") == "missing"
             msg = "unknown field" if e.get("type") == "extra_forbidden" else e.get("msg", "invalid")
+            if e.get("type") == "literal_error" and where.endswith(".kind"):
+                msg = f"unknown kind: expected one of {list(KINDS)}"
             msgs.append(f"`{where}`{'' if hide else f' = {val!r}'}: {msg.removeprefix('Value error, ')}")
         more = len(exc.errors()) - 5
         raise CalibrationError(f"targets file '{path}': " + "; ".join(msgs)
