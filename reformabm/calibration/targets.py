@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
+import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator, model_validator
 
 from reformabm.calibration import METRICS, CalibrationError, _summary_keys
@@ -67,8 +68,6 @@ def deviation(sim: Any, value: Any, tolerance: Any, kind: Any = "equal") -> Any:
     >>> float(deviation(1.0, 0.985, 0.005, "at_least")), round(deviation(0.9825, 0.985, 0.005, "at_least"), 6)
     (0.0, 0.5)
     """
-    import numpy as np
-
     sim, value, tol = (np.asarray(x, float) for x in (sim, value, tolerance))
     kind = np.asarray(kind)
     bad = ~np.isin(kind, KINDS)
@@ -93,8 +92,6 @@ def within(sim: Any, value: Any, tolerance: Any, kind: Any = "equal") -> Any:
     >>> within(0.98, 0.985, 0.005, "at_least"), within(0.9799, 0.985, 0.005, "at_least")
     (True, False)
     """
-    import numpy as np
-
     d = np.asarray(deviation(sim, value, tolerance, kind))
     with np.errstate(invalid="ignore"):
         ok = d <= 1.0 + _EDGE
