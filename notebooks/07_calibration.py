@@ -122,7 +122,7 @@ pd.Series({k: log.metrics[k] for k in keys}, name="log")
 #
 # The log becomes a targets file for the teaching county (60,000 residents, the same length
 # as the log). Here four of its figures are fitted by SMM: every evaluation uses the same
-# seeds (common random numbers), a Latin-hypercube design is followed by Nelder–Mead, and
+# seeds (common random numbers), a Latin-hypercube design is followed by a compass search, and
 # the interval comes from the moments' local slopes. The teaching county is deliberately
 # overloaded, so whether it *can* match a well-run hotline is itself a finding.
 

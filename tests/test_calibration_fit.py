@@ -136,3 +136,52 @@ def test_smm_same_result_on_any_backend(targets, tmp_path):
     seq = calibrate(targets, _params(), out=tmp_path / "seq", backend="sequential", **kw).report()
     loc = calibrate(targets, _params(), out=tmp_path / "loc", backend="local", workers=2, **kw).report()
     assert seq["params"] == loc["params"] and seq["targets"] == loc["targets"]
+
+
+class _WaveExecutor:
+    """Runs submitted calls only when a result is first asked for; records each wave's size."""
+
+    def __init__(self):
+        self.queue, self.waves = [], []
+
+    def submit(self, fn, *args):
+        from concurrent.futures import Future
+
+        fut = Future()
+        self.queue.append((fut, fn, args))
+        executor = self
+
+        class _Lazy:
+            def result(self):
+                if not fut.done():
+                    executor.waves.append(len(executor.queue))
+                    for f, g, a in executor.queue:
+                        f.set_result(g(*a))
+                    executor.queue.clear()
+                return fut.result()
+
+        return _Lazy()
+
+
+def test_smm_local_search_keeps_two_workers_busy_with_one_replication(targets, tmp_path):
+    """Every wave of SMM runs (design, pattern search, Jacobian) holds >= 2 runs.
+
+    The last wave may hold the check runs at best alone (one, with one replication): the
+    Jacobian's points around best were all stored already by the pattern search here.
+    """
+    from reformabm.calibration.calibrate import _Progress, _smm
+
+    prob = problem_from_targets(targets, _params())
+    assert prob.replications == 1
+    ex = _WaveExecutor()
+    res = _smm(prob, tmp_path, 24, executor=ex, progress=_Progress(24, True))
+    assert set(res.history["stage"]) >= {"design", "pattern search", "Jacobian"}
+    assert len(ex.waves) >= 3 and min(ex.waves[:-1]) >= 2, ex.waves
+    assert sum(ex.waves) == res.runs
+
+
+def test_abc_on_dask_runs_its_check_runs_there(targets, tmp_path):
+    pytest.importorskip("distributed")
+    res = calibrate(targets, _params(), method="abc", budget=12, population=4, out=tmp_path, workers=2,
+                    backend="dask", figures=False)
+    assert res.check.shape == (1, 1) and res.runs >= 12

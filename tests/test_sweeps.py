@@ -252,6 +252,26 @@ def test_local_pool_matches_sequential(reference, tmp_path, workers):
     pd.testing.assert_frame_equal(results(tmp_path / "out"), results(reference))
 
 
+def test_guided_chunks_cover_every_run_once_and_shrink_to_single_runs():
+    from reformabm.experiments.runner import MAX_AUTO_CHUNK, _guided_chunks
+
+    for n, workers in ((200, 2), (1, 2), (7, 1), (5000, 8)):
+        ids = list(range(100, 100 + n))
+        chunks = list(_guided_chunks(ids, workers))
+        assert [i for c in chunks for i in c] == ids
+        sizes = [len(c) for c in chunks]
+        assert sizes == sorted(sizes, reverse=True) and 1 <= min(sizes) and max(sizes) <= MAX_AUTO_CHUNK
+        assert sizes[-1] == 1 and sizes[0] == min(MAX_AUTO_CHUNK, -(-n // (4 * workers)))
+
+
+def test_default_guided_chunking_matches_sequential(reference, tmp_path):
+    with make_executor("local", workers=2) as ex:
+        report = sweep(parse_sweep(tiny()), tmp_path / "out", ex)  # chunk_size 0: guided sizes
+    assert report.chunks > 1
+    pd.testing.assert_frame_equal(results(tmp_path / "out"), results(reference))
+    assert json.loads((tmp_path / "out" / "manifest.json").read_text())["sessions"][0]["chunk_size"] == "guided"
+
+
 def test_dask_local_cluster_matches_sequential(reference, tmp_path):
     pytest.importorskip("distributed")
     with make_executor("dask", workers=2) as ex:

@@ -19,7 +19,9 @@ generation (90 % credible interval); ``best`` is the weighted median.
 ``smm`` (simulated method of moments, McFadden 1989; Gouriéroux & Monfort 1996): common random
 numbers (every evaluation uses the same ``replications`` seeds), objective
 ``J(θ) = Σ_k d_k(θ)²`` (the same deviations ``d_k``); a Latin-hypercube design over the ranges (a third
-of the budget), then Nelder–Mead (scipy) from its best point. Every simulation is stored in
+of the budget), then a compass search from its best point (:func:`_pattern_search`: the ``2 P``
+points around the centre run as one batch, so the workers stay busy; Nelder–Mead, used before,
+ran one point at a time). Every simulation is stored in
 ``DIR/smm.db`` (SQLite) under its parameters and seed, so a killed calibration re-runs only
 what had not finished (the optimiser is deterministic and retraces its path). Intervals: the
 tolerance is read as the observed figure's standard error; with ``G`` the Jacobian of the
@@ -407,18 +409,21 @@ class _AbcDistance:
 
 
 @contextlib.contextmanager
-def _abc_sampler(backend: str, workers: int, scheduler: str | None) -> Iterator[Any]:
+def _abc_sampler(backend: str, workers: int, scheduler: str | None) -> Iterator[tuple[Any, Executor]]:
+    """A pyabc sampler for the backend, and an executor on the same workers (for the check runs)."""
     from pyabc.sampler import ConcurrentFutureSampler, SingleCoreSampler
 
     from reformabm.experiments.executors import make_executor
 
     if backend == "sequential" or (backend == "local" and workers <= 1):
-        yield SingleCoreSampler(check_max_eval=True)
+        from reformabm.experiments.executors import SequentialExecutor
+
+        yield SingleCoreSampler(check_max_eval=True), SequentialExecutor()
     elif backend == "local":
         # the sweeps' process pool (forkserver workers that exit with the driver), not pyabc's
         # fork()-based multicore samplers: forking a threaded parent can deadlock
         with make_executor("local", workers=workers) as ex:
-            yield ConcurrentFutureSampler(cfuture_executor=ex, client_max_jobs=2 * workers)
+            yield ConcurrentFutureSampler(cfuture_executor=ex, client_max_jobs=2 * workers), ex
     else:
         try:
             from distributed import Client, LocalCluster
@@ -440,7 +445,7 @@ def _abc_sampler(backend: str, workers: int, scheduler: str | None) -> Iterator[
                 cluster.close()
             raise CalibrationError(f"cannot connect to the Dask scheduler: {exc}") from None
         try:
-            yield DaskDistributedSampler(dask_client=client, batch_size=1)
+            yield DaskDistributedSampler(dask_client=client, batch_size=1), client.get_executor(pure=False)
         finally:
             client.close()
             if cluster is not None:
@@ -472,7 +477,7 @@ def _abc(problem: Problem, out: Path, budget: int, *, backend: str, workers: int
     url = f"sqlite:///{db.resolve()}"
     if not resuming:
         db.unlink(missing_ok=True)
-    with _abc_sampler(backend, workers, scheduler) as sampler:
+    with _abc_sampler(backend, workers, scheduler) as (sampler, executor):
         def smc() -> Any:
             return pyabc.ABCSMC(_AbcModel(problem), prior, _AbcDistance(problem),
                                 population_size=pop, sampler=sampler)
@@ -514,18 +519,20 @@ def _abc(problem: Problem, out: Path, budget: int, *, backend: str, workers: int
         df, w = h.get_distribution(m=0, t=h.max_t)
         ws, stats = h.get_weighted_sum_stats(t=h.max_t)
         runs = int(h.total_nr_simulations * r)
-    samples = df[problem.keys].reset_index(drop=True).copy()
-    samples["weight"] = np.asarray(w, float)
+        samples = df[problem.keys].reset_index(drop=True).copy()
+        samples["weight"] = np.asarray(w, float)
+        best, lo, hi = [], [], []
+        for k in problem.keys:
+            q5, q50, q95 = _wquantile(samples[k].to_numpy(float), samples["weight"].to_numpy(), [0.05, 0.5, 0.95])
+            lo.append(q5)
+            best.append(q50)
+            hi.append(q95)
+        best_arr = np.array(best)
+        # the check runs at best, on the workers (in parallel) rather than one by one in this process
+        futures = [executor.submit(simulate, problem, best_arr, s) for s in _crn_seeds(problem, 1)]
+        check = np.array([f.result() for f in futures], float)
     pred = pd.DataFrame([{m: s.get(m, math.nan) for m in problem.metrics} for s in stats])
     pred["weight"] = np.asarray(ws, float)
-    best, lo, hi = [], [], []
-    for k in problem.keys:
-        q5, q50, q95 = _wquantile(samples[k].to_numpy(float), samples["weight"].to_numpy(), [0.05, 0.5, 0.95])
-        lo.append(q5)
-        best.append(q50)
-        hi.append(q95)
-    best_arr = np.array(best)
-    check = np.array([simulate(problem, best_arr, s) for s in _crn_seeds(problem, 1)], float)
     runs += len(check)
     return CalibrationResult(problem, "abc", runs, samples, pred, best_arr, np.array(lo), np.array(hi),
                              check, pd.DataFrame(rows), time.perf_counter() - t0,
@@ -577,25 +584,40 @@ class _Evaluator:
         self.trace: list[dict[str, Any]] = []
         self.points_u: list[np.ndarray] = []  # evaluated points (unit cube) and their mean moments
         self.points_m: list[np.ndarray] = []
+        self._pending: dict[str, Any] = {}  # run key -> Future, submitted and not yet stored
 
     def values(self, u: np.ndarray) -> np.ndarray:
         u = np.clip(np.asarray(u, float), 0.0, 1.0)
         return self.p.lo + u * (self.p.hi - self.p.lo)
 
-    def sims(self, points: list[np.ndarray]) -> list[np.ndarray]:
-        """Per-replication metrics (R x K) at each point; new runs go to the executor together."""
-        keys, todo = [], {}
+    def submit(self, points: list[np.ndarray], seeds: list[int] | None = None) -> list[list[str]]:
+        """Send the runs at ``points`` (with ``seeds``, default the CRN seeds) that are not stored yet.
+
+        Returns each point's run keys, for :meth:`collect`; runs submitted by several calls
+        before a :meth:`collect` go to the executor together.
+        """
+        seeds = self.seeds if seeds is None else seeds
+        keys = []
         for u in points:
             v = self.values(u)
-            ks = [self.store.key(v, s) for s in self.seeds]
+            ks = [self.store.key(v, s) for s in seeds]
             keys.append(ks)
-            for k, s in zip(ks, self.seeds, strict=True):
-                if k not in todo and self.store.get(k) is None:
-                    todo[k] = self.ex.submit(simulate, self.p, v, s)
-        for k, fut in todo.items():
+            for k, s in zip(ks, seeds, strict=True):
+                if k not in self._pending and self.store.get(k) is None:
+                    self._pending[k] = self.ex.submit(simulate, self.p, v, s)
+        return keys
+
+    def collect(self, keys: list[list[str]]) -> list[np.ndarray]:
+        """Store every submitted run as it finishes; per-replication metrics (R x K) at each point."""
+        for k, fut in self._pending.items():
             self.store.put(k, fut.result())
+        self._pending.clear()
         self.runs = len(self.store)
         return [np.array([self.store.get(k) for k in ks], float) for ks in keys]
+
+    def sims(self, points: list[np.ndarray]) -> list[np.ndarray]:
+        """Per-replication metrics (R x K) at each point; new runs go to the executor together."""
+        return self.collect(self.submit(points))
 
     def objective(self, sims: np.ndarray) -> float:
         with np.errstate(all="ignore"):
@@ -621,7 +643,6 @@ class _Evaluator:
 
 def _smm(problem: Problem, out: Path, budget: int, *, executor: Executor,
          progress: _Progress) -> CalibrationResult:
-    from scipy.optimize import minimize
     from scipy.stats import qmc
 
     t0 = time.perf_counter()
@@ -632,22 +653,19 @@ def _smm(problem: Problem, out: Path, budget: int, *, executor: Executor,
     evals = max(4, budget // r)
     n_design = max(2 * npar + 2, evals // 3)
     n_jac = 2 * npar
-    n_nm = max(0, evals - n_design - n_jac)
+    n_local = max(0, evals - n_design - n_jac)
     try:
         design = qmc.LatinHypercube(d=npar, seed=problem.seed).random(n_design)
         ev.batch(list(design), "design")
-        if n_nm > 0:
-            minimize(lambda u: ev.batch([u], "Nelder-Mead")[0], ev.best[1], method="Nelder-Mead",
-                     bounds=[(0.0, 1.0)] * npar,
-                     options={"maxfev": n_nm, "xatol": 1e-3, "fatol": 1e-3,
-                              "initial_simplex": _simplex(ev.best[1], 0.15)})
+        if n_local > 0:
+            _pattern_search(ev, n_local)
         u_best = ev.best[1]
         h = 0.15
         around = [np.clip(u_best + sign * h * np.eye(npar)[i], 0, 1) for sign in (1, -1) for i in range(npar)]
+        check_keys = ev.submit([u_best], _crn_seeds(problem, 1))  # fresh seeds, run beside the Jacobian's
         ev.batch(around, "Jacobian")
         at_best = ev.sims([u_best])[0]
-        ev.seeds = _crn_seeds(problem, 1)
-        check = ev.sims([u_best])[0]
+        check = ev.collect(check_keys)[0]
         progress(ev.runs, f"done: objective {ev.best[0]:.3g}")
     finally:
         store.close()
@@ -716,14 +734,37 @@ def _local_jacobian(us: np.ndarray, ms: np.ndarray, u0: np.ndarray, span: np.nda
     return coef[1:].T
 
 
-def _simplex(u0: np.ndarray, step: float) -> np.ndarray:
-    """A Nelder–Mead start simplex around ``u0`` inside the unit cube."""
-    n = len(u0)
-    pts = [u0]
-    for i in range(n):
-        e = np.eye(n)[i] * step
-        pts.append(np.clip(u0 + e if u0[i] + step <= 1 else u0 - e, 0, 1))
-    return np.array(pts)
+def _pattern_search(ev: _Evaluator, evaluations: int, step: float = 0.15, min_step: float = 1e-3) -> None:
+    """Compass search from the best point so far, one batch of ``2 P`` points per iteration.
+
+    A generating-set search (Kolda, Lewis & Torczon 2003) in the unit cube: each iteration
+    evaluates ``centre ± step`` along every axis *together* (``2 P`` points x ``replications``
+    runs, so every worker is busy whatever the number of replications), moves to the best of
+    them if it improves on the centre, else halves the step; it stops when the step falls
+    below ``min_step`` or ``evaluations`` points are spent (the last batch is cut to fit).
+    The path depends only on the objective values, so it is the same on every backend and
+    worker count, and a resumed calibration retraces it from ``smm.db``.
+    """
+    npar = len(ev.p.params)
+    centre, f_centre = ev.best[1], ev.best[0]
+    left = evaluations
+    while left > 0 and step >= min_step:
+        batch: list[np.ndarray] = []
+        for i in range(npar):
+            for sign in (1.0, -1.0):
+                u = np.clip(centre + sign * step * np.eye(npar)[i], 0.0, 1.0)
+                if not np.array_equal(u, centre) and not any(np.array_equal(u, b) for b in batch):
+                    batch.append(u)
+        if not batch:
+            break
+        batch = batch[:left]
+        left -= len(batch)
+        f = ev.batch(batch, "pattern search")
+        k = int(np.argmin(f))
+        if f[k] < f_centre:
+            centre, f_centre = batch[k], f[k]
+        else:
+            step /= 2
 
 
 # ---- entry point ----------------------------------------------------------------------------------
@@ -767,7 +808,7 @@ def calibrate(
     -------
     CalibrationResult
     """
-    from reformabm.experiments.executors import BACKENDS, default_workers, make_executor
+    from reformabm.experiments.executors import BACKENDS, default_workers, make_executor, prestart_local
 
     if method not in METHODS:
         raise CalibrationError(f"--method {method!r}: expected one of {list(METHODS)}")
@@ -781,10 +822,13 @@ def calibrate(
         raise CalibrationError(f"--population {population}: expected at least 2")
     if scheduler and backend != "dask":
         raise CalibrationError(f"--scheduler {scheduler}: only the dask backend takes a scheduler")
+    n = 1 if backend == "sequential" else (workers or default_workers())
+    if backend == "local" and n > 1:  # the workers' fork server imports while the inputs are read
+        prestart_local(("reformabm.calibration.calibrate", "pyabc") if method == "abc"
+                       else ("reformabm.calibration.calibrate",))
     problem = targets if isinstance(targets, Problem) else problem_from_targets(
         targets, params, replications=replications, seed=seed)
     out = Path(out)
-    n = 1 if backend == "sequential" else (workers or default_workers())
     bar = _Progress(budget, quiet)
     if progress is not None:
         bar = progress  # type: ignore[assignment]

@@ -17,8 +17,11 @@ __all__ = ["add_parsers", "cmd_sweep", "cmd_sensitivity", "cmd_discover"]
 
 def cmd_sweep(args: argparse.Namespace) -> int:
     """``reformabm sweep FILE --out DIR``."""
+    from reformabm.experiments.executors import default_workers, make_executor, prestart_local
+
+    if args.backend == "local" and not args.dry_run and args.slurm is None:
+        prestart_local()  # the workers' fork server imports the model while the sweep file is read
     from reformabm.experiments.design import SweepError, load_sweep
-    from reformabm.experiments.executors import default_workers, make_executor
     from reformabm.experiments.runner import SweepOptions, sweep
     from reformabm.experiments.shards import Shard
 

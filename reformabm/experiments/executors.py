@@ -24,9 +24,8 @@ from collections.abc import Iterator
 from concurrent.futures import Executor, Future, ProcessPoolExecutor
 from typing import Any
 
-from reformabm.experiments.design import SweepError
-
-__all__ = ["BACKENDS", "SequentialExecutor", "make_executor", "default_workers", "executor_workers", "terminate_pool"]
+__all__ = ["BACKENDS", "SequentialExecutor", "make_executor", "default_workers", "executor_workers", "terminate_pool",
+           "prestart_local"]
 
 BACKENDS = ("local", "dask", "sequential")
 
@@ -68,14 +67,34 @@ def executor_workers(executor: Executor) -> int:
     return 1
 
 
-def _mp_context() -> Any:
+#: Modules the local backend's fork server imports once, before it forks the workers.
+PRELOAD = ("reformabm.experiments.runner", "reformabm.model", "reformabm.reforms")
+
+
+def _mp_context(extra_preload: tuple[str, ...] = ()) -> Any:
     """Return a start method safe with threads (tqdm, dask) and fast: forkserver on POSIX."""
     if sys.platform == "win32":
         return multiprocessing.get_context("spawn")
     ctx = multiprocessing.get_context("forkserver")
     # workers fork from a server that has imported the model (Mesa, pandas, scipy) once
-    ctx.set_forkserver_preload(["reformabm.experiments.runner", "reformabm.model", "reformabm.reforms"])
+    ctx.set_forkserver_preload([*PRELOAD, *extra_preload])
     return ctx
+
+
+def prestart_local(extra_preload: tuple[str, ...] = ()) -> None:
+    """Start the local backend's fork server now, in the background (POSIX; else a no-op).
+
+    The server imports :data:`PRELOAD` (and ``extra_preload``, e.g. ``"pyabc"`` for ABC
+    workers) on the other core while this process goes on reading its inputs, instead of after
+    them when the first task is submitted: about 0.8 s less start-up for a sweep or a
+    calibration. The first caller's module list holds for the life of the server.
+    """
+    if sys.platform == "win32":
+        return
+    from multiprocessing import forkserver
+
+    _mp_context(extra_preload)
+    forkserver.ensure_running()
 
 
 def _worker_init(driver: int) -> None:
@@ -142,6 +161,8 @@ def make_executor(backend: str = "local", workers: int | None = None,
     SweepError
         Unknown backend, bad worker count, Dask not installed or the scheduler unreachable.
     """
+    from reformabm.experiments.design import SweepError
+
     if backend not in BACKENDS:
         raise SweepError(f"--backend {backend!r}: expected one of {list(BACKENDS)}")
     if workers is not None and workers < 1:
@@ -169,6 +190,8 @@ def make_executor(backend: str = "local", workers: int | None = None,
 
 @contextlib.contextmanager
 def _dask_executor(n: int, scheduler: str | None) -> Iterator[Executor]:
+    from reformabm.experiments.design import SweepError
+
     try:
         from distributed import Client, LocalCluster
     except ImportError:

@@ -149,7 +149,8 @@ class SweepOptions:
     Attributes
     ----------
     chunk_size : int
-        Runs per task; 0 chooses ``ceil(runs to do / (8 * workers))`` capped at 50.
+        Runs per task; 0 chooses guided sizes: each chunk takes ``ceil(runs left / (4 * workers))``
+        runs, from 50 down to 1 at the end (:func:`_guided_chunks`).
     retry_failed : bool
         Also rerun the stored runs whose status is ``failed`` (a new attempt, same seed).
     max_in_flight : int
@@ -196,9 +197,27 @@ class SweepReport:
         return self.already + self.done_now
 
 
+#: Largest automatic chunk (runs per task).
+MAX_AUTO_CHUNK = 50
+
+
 def _chunks(ids: list[int], size: int) -> Iterator[list[int]]:
     for i in range(0, len(ids), size):
         yield ids[i:i + size]
+
+
+def _guided_chunks(ids: list[int], workers: int) -> Iterator[list[int]]:
+    """Guided self-scheduling (Polychronopoulos & Kuck 1987): ``ceil(left / (4 workers))`` runs, 1..50.
+
+    Chunks shrink as the sweep nears its end, down to single runs, so no worker idles for long
+    while another finishes a large last chunk; early chunks are large, so per-task costs
+    (pickling the scenario, a store write) stay few.
+    """
+    i = 0
+    while i < len(ids):
+        n = max(1, min(MAX_AUTO_CHUNK, math.ceil((len(ids) - i) / (4 * workers))))
+        yield ids[i:i + n]
+        i += n
 
 
 def sweep(design: Sweep, out: str | Path, executor: Executor | None = None,
@@ -284,19 +303,18 @@ def _run(design: Sweep, store: RunStore, executor: Executor, opts: SweepOptions,
                          failed_total=len(failed) - redo,
                          shard=str(opts.shard) if opts.shard else None)
     workers = executor_workers(executor)
-    auto = max(1, min(50, math.ceil(len(todo) / (8 * workers))))
-    size = opts.chunk_size or design.spec.sweep.chunk_size or auto
+    size = opts.chunk_size or design.spec.sweep.chunk_size  # 0: guided sizes
     sequential = isinstance(executor, SequentialExecutor)  # runs at submit: store each at once
     points = store.points()
     settings = _Settings(design, points)
-    store.start_session(runs_to_do=len(todo), workers=workers, chunk_size=size,
+    store.start_session(runs_to_do=len(todo), workers=workers, chunk_size=size or "guided",
                         executor=type(executor).__name__)
     bar = _progress(opts.progress, total, report.already)
     every = design.spec.outputs.every if design.spec.outputs.timeseries else 0
     cols = tuple(design.spec.outputs.columns) if design.spec.outputs.columns else None
     pending: dict[Future, int] = {}  # future -> submission order
     submitted = 0
-    chunks = _chunks(todo, size)
+    chunks = _chunks(todo, size) if size else _guided_chunks(todo, workers)
     try:
         while True:
             # re-read the worker count: a Dask cluster may still be scaling up
