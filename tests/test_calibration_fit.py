@@ -139,7 +139,7 @@ def test_smm_same_result_on_any_backend(targets, tmp_path):
 
 
 class _WaveExecutor:
-    """Runs submitted calls only when a result is first asked for; records each wave's size."""
+    """Runs the submitted calls only when a result is first asked for; records each wave's size."""
 
     def __init__(self):
         self.queue, self.waves = [], []
@@ -149,18 +149,23 @@ class _WaveExecutor:
 
         fut = Future()
         self.queue.append((fut, fn, args))
-        executor = self
+        return _LazyResult(self, fut)
 
-        class _Lazy:
-            def result(self):
-                if not fut.done():
-                    executor.waves.append(len(executor.queue))
-                    for f, g, a in executor.queue:
-                        f.set_result(g(*a))
-                    executor.queue.clear()
-                return fut.result()
+    def run_wave(self):
+        self.waves.append(len(self.queue))
+        for fut, fn, args in self.queue:
+            fut.set_result(fn(*args))
+        self.queue.clear()
 
-        return _Lazy()
+
+class _LazyResult:
+    def __init__(self, executor, fut):
+        self.executor, self.fut = executor, fut
+
+    def result(self):
+        if not self.fut.done():
+            self.executor.run_wave()
+        return self.fut.result()
 
 
 def test_smm_local_search_keeps_two_workers_busy_with_one_replication(targets, tmp_path):
@@ -180,8 +185,13 @@ def test_smm_local_search_keeps_two_workers_busy_with_one_replication(targets, t
     assert sum(ex.waves) == res.runs
 
 
-def test_abc_on_dask_runs_its_check_runs_there(targets, tmp_path):
+def test_abc_on_dask_gives_check_runs_equal_to_in_process_runs(targets, tmp_path):
+    """The check runs at best, done on the Dask workers, are the runs this process would make."""
     pytest.importorskip("distributed")
+    from reformabm.calibration.calibrate import _crn_seeds
+
     res = calibrate(targets, _params(), method="abc", budget=12, population=4, out=tmp_path, workers=2,
                     backend="dask", figures=False)
     assert res.check.shape == (1, 1) and res.runs >= 12
+    here = [simulate(res.problem, res.best, s) for s in _crn_seeds(res.problem, 1)]
+    assert res.check.tolist() == here

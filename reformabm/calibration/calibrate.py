@@ -70,6 +70,9 @@ METHODS = ("abc", "smm")
 #: A parameter is identified when its 90 % interval covers less than this share of its range.
 IDENTIFIED_SHARE = 0.5
 _Z90 = 1.6448536269514722
+#: SMM's first compass step and the Jacobian's step, in units of each range: equal, so that the
+#: Jacobian's points around an unmoved best are the search's first batch (already stored).
+_STEP = 0.15
 
 
 # ---- the problem ----------------------------------------------------------------------------
@@ -411,13 +414,12 @@ class _AbcDistance:
 @contextlib.contextmanager
 def _abc_sampler(backend: str, workers: int, scheduler: str | None) -> Iterator[tuple[Any, Executor]]:
     """A pyabc sampler for the backend, and an executor on the same workers (for the check runs)."""
-    from pyabc.sampler import ConcurrentFutureSampler, SingleCoreSampler
+    from pyabc.sampler import ConcurrentFutureSampler, DaskDistributedSampler, SingleCoreSampler
 
-    from reformabm.experiments.executors import make_executor
+    from reformabm.experiments.design import SweepError
+    from reformabm.experiments.executors import SequentialExecutor, dask_client, make_executor
 
     if backend == "sequential" or (backend == "local" and workers <= 1):
-        from reformabm.experiments.executors import SequentialExecutor
-
         yield SingleCoreSampler(check_max_eval=True), SequentialExecutor()
     elif backend == "local":
         # the sweeps' process pool (forkserver workers that exit with the driver), not pyabc's
@@ -425,31 +427,12 @@ def _abc_sampler(backend: str, workers: int, scheduler: str | None) -> Iterator[
         with make_executor("local", workers=workers) as ex:
             yield ConcurrentFutureSampler(cfuture_executor=ex, client_max_jobs=2 * workers), ex
     else:
-        try:
-            from distributed import Client, LocalCluster
-            from pyabc.sampler import DaskDistributedSampler
-        except ImportError:
-            raise CalibrationError("the dask backend needs Dask distributed: pip install "
-                                   "'reformabm[dask]' (or use --backend local)") from None
-        cluster = None
-        try:
-            if scheduler:
-                client = Client(scheduler)
-            else:
-                cluster = LocalCluster(host="127.0.0.1", dashboard_address=None, n_workers=workers,
-                                       threads_per_worker=1, processes=True,
-                                       silence_logs=logging.ERROR)
-                client = Client(cluster)
-        except (OSError, TimeoutError, ValueError) as exc:
-            if cluster is not None:
-                cluster.close()
-            raise CalibrationError(f"cannot connect to the Dask scheduler: {exc}") from None
-        try:
+        with contextlib.ExitStack() as stack:
+            try:
+                client = stack.enter_context(dask_client(workers, scheduler))
+            except SweepError as exc:  # no Dask, or no scheduler: the same words, as a calibration error
+                raise CalibrationError(str(exc)) from None
             yield DaskDistributedSampler(dask_client=client, batch_size=1), client.get_executor(pure=False)
-        finally:
-            client.close()
-            if cluster is not None:
-                cluster.close()
 
 
 def _population_size(budget_sims: int) -> int:
@@ -660,8 +643,7 @@ def _smm(problem: Problem, out: Path, budget: int, *, executor: Executor,
         if n_local > 0:
             _pattern_search(ev, n_local)
         u_best = ev.best[1]
-        h = 0.15
-        around = [np.clip(u_best + sign * h * np.eye(npar)[i], 0, 1) for sign in (1, -1) for i in range(npar)]
+        around = [np.clip(u_best + sign * _STEP * np.eye(npar)[i], 0, 1) for sign in (1, -1) for i in range(npar)]
         check_keys = ev.submit([u_best], _crn_seeds(problem, 1))  # fresh seeds, run beside the Jacobian's
         ev.batch(around, "Jacobian")
         at_best = ev.sims([u_best])[0]
@@ -734,7 +716,7 @@ def _local_jacobian(us: np.ndarray, ms: np.ndarray, u0: np.ndarray, span: np.nda
     return coef[1:].T
 
 
-def _pattern_search(ev: _Evaluator, evaluations: int, step: float = 0.15, min_step: float = 1e-3) -> None:
+def _pattern_search(ev: _Evaluator, evaluations: int, step: float = _STEP, min_step: float = 1e-3) -> None:
     """Compass search from the best point so far, one batch of ``2 P`` points per iteration.
 
     A generating-set search (Kolda, Lewis & Torczon 2003) in the unit cube: each iteration

@@ -77,14 +77,14 @@ def fit_figure(report: dict[str, Any]) -> Figure:
                         color=colour, capsize=4, label="simulated (90 %)")
         ax.set_xlim(-1, 1)
         ax.set_xticks([])
+        ax.ticklabel_format(axis="y", useOffset=False)  # 182,000 read as such, not "+1.82e5" and 0
         ax.set_title(title, fontsize=9)
     for ax in list(axes.flat)[n:]:
         ax.set_visible(False)
     axes.flat[0].legend(fontsize=7, loc="best")
-    fam2 = None
     fig.suptitle(f"{report['scenario']}: observed vs simulated ({report['method']}, {report['runs']} runs)"
                  + (" 观测值与模拟值" if fam else ""), fontsize=10)
-    return _fonts(fig, fam or fam2)
+    return _fonts(fig, fam)
 
 
 def posterior_figure(posterior: pd.DataFrame, report: dict[str, Any], max_points: int = 1000) -> Figure:

@@ -25,7 +25,7 @@ from concurrent.futures import Executor, Future, ProcessPoolExecutor
 from typing import Any
 
 __all__ = ["BACKENDS", "SequentialExecutor", "make_executor", "default_workers", "executor_workers", "terminate_pool",
-           "prestart_local"]
+           "prestart_local", "dask_client"]
 
 BACKENDS = ("local", "dask", "sequential")
 
@@ -189,7 +189,17 @@ def make_executor(backend: str = "local", workers: int | None = None,
 
 
 @contextlib.contextmanager
-def _dask_executor(n: int, scheduler: str | None) -> Iterator[Executor]:
+def dask_client(n: int, scheduler: str | None) -> Iterator[Any]:
+    """A Dask ``Client`` of the scheduler at ``scheduler``, else of a ``LocalCluster`` of ``n`` workers.
+
+    The cluster binds to 127.0.0.1, one thread per worker process; the client (and a cluster it
+    started) is closed on exit.
+
+    Raises
+    ------
+    SweepError
+        Dask distributed not installed, or the scheduler unreachable.
+    """
     from reformabm.experiments.design import SweepError
 
     try:
@@ -212,10 +222,16 @@ def _dask_executor(n: int, scheduler: str | None) -> Iterator[Executor]:
         where = f"the Dask scheduler at {scheduler}" if scheduler else "a local Dask cluster"
         raise SweepError(f"cannot connect to {where}: {exc}") from None
     try:
-        # Each task carries its runs' ids and seeds, so tasks are never equal; pure=False also
-        # spares Dask hashing the (large) scenario in every task's arguments.
-        yield client.get_executor(pure=False)
+        yield client
     finally:
         client.close()
         if cluster is not None:
             cluster.close()
+
+
+@contextlib.contextmanager
+def _dask_executor(n: int, scheduler: str | None) -> Iterator[Executor]:
+    with dask_client(n, scheduler) as client:
+        # Each task carries its runs' ids and seeds, so tasks are never equal; pure=False also
+        # spares Dask hashing the (large) scenario in every task's arguments.
+        yield client.get_executor(pure=False)
