@@ -48,7 +48,8 @@ def run_pair(scenario: str, reforms: list[str], seed: int, days: int | None,
 
     rows = []
     for arm, schedule in (("baseline", []), ("reform", reforms)):
-        m = ReformModel(scenario, rng=seed, days=days, overrides=overrides, reforms=schedule).run()
+        m = ReformModel(scenario, rng=seed, days=days, overrides=overrides, reforms=schedule,
+                        collect_daily=False).run()
         summary = {k: v for k, v in m.summary().items() if isinstance(v, (int, float)) or v is None}
         rows.append({"seed": seed, "arm": arm, "days": m.day, **summary})
     return rows

@@ -97,6 +97,15 @@ DAILY_KEYS = [
 ]
 
 
+#: keys of ``today`` taken as recorded at the end of the day, before and after the estimates
+_DAY_HEAD = ("day", "created_total", "closed_total", "withdrawn_total", "open", "latent", "in_process",
+             "created", "closed", "withdrawn", "overdue", "leader_queue")
+_DAY_TAIL = ("yellow", "red", "supervision_cases", "discipline_cases", "extensions", "formal_closures",
+             "reopened", "held_closures", "effort_staff_days", "rules", "rule_overhead_share",
+             "campaign_active", "patrol_share", "grid_time_lost_share", "pressure_mean", "strain_mean",
+             "reform", "closed_by_departments")
+
+
 def _nan_div(a: float, b: float) -> float:
     return a / b if b else math.nan
 
@@ -140,7 +149,12 @@ class Metrics:
         self.patrol_days_counted = 0
         self.work_by_kind = np.zeros(len(KIND_CODES))
         self.capacity_by_kind = np.zeros(len(KIND_CODES))
-        self.today: dict[str, Any] = {}
+        #: compute the full ``today`` dict at the end of every day (the model's ``collect_daily``)
+        self.collect_daily = True
+        self._today: dict[str, Any] | None = None
+        self._day: dict[str, Any] = {}
+        self._model: ReformModel | None = None  # the model of the last day ended
+        self._ages_current = True
         self._prev = (0, 0, 0)
         self.experience_score = 0.0  # sum of residents' experience scores
         self.experiences = 0
@@ -210,7 +224,14 @@ class Metrics:
         self.closed_by_dept_leader += int(np.count_nonzero(by_dept & s.needed_leader[ids]))
 
     def end_day(self, model: ReformModel) -> None:
-        """Compute the day's metrics into ``self.today`` (read by the DataCollector)."""
+        """Close the day's counters; the day's metrics (``self.today``) follow from them.
+
+        What later days need (utilisation, closures, late issues, pressure, the daily lists of
+        the rule windows) is recorded now. The full ``today`` dict, with its Kaplan–Meier
+        estimates and rates, is computed now when ``collect_daily`` is on (the DataCollector
+        reads it every day), else only when read, between this day and the next (a summary at
+        the end of a run): the same values either way, at a tenth less time a small run.
+        """
         s = model.issues
         t = model.tables
         kind_active, w_staff, w_staff_sum = self._unit_weights(t)
@@ -228,10 +249,7 @@ class Metrics:
         lvl_known = s.level[known]
         self.open_late_level = np.bincount(lvl_known[s.deadline0[known] <= model.day], minlength=6)
         self.open_late_ext_level = np.bincount(lvl_known[s.deadline_day[known] <= model.day], minlength=6)
-        self.open_known_age = np.bincount(np.minimum(np.maximum(model.day - s.known_day[known], 0), _MAX_DAYS),
-                                          minlength=_MAX_DAYS + 1)
-        self.open_created_age = np.bincount(np.minimum(np.maximum(model.day - s.created_day[ids], 0), _MAX_DAYS),
-                                            minlength=_MAX_DAYS + 1)
+        self._ages_current = False  # the open issues' ages: computed when the estimates are wanted
         self._hist_len = min(model.day, _MAX_DAYS) + 1
         self.holding_by_rank += np.bincount(t.rank[s.holder[known]], minlength=8)[:8]
         wl = model.workload
@@ -253,65 +271,90 @@ class Metrics:
         if patrol == patrol:  # not NaN
             self.patrol_sum += patrol
             self.patrol_days_counted += 1
-        pop = model.resident_population
-        pop_total = pop.sum()
         created = len(s)
         prev_created, prev_closed, prev_withdrawn = self._prev
         self._prev = (created, self.closed, self.withdrawn)
-        today = {
-            "day": model.day,
-            "created_total": created,
-            "closed_total": self.closed,
-            "withdrawn_total": self.withdrawn,
-            "open": len(ids),
-            "latent": latent,
-            "in_process": len(ids) - latent,
-            "created": created - prev_created,
-            "closed": self.closed - prev_closed,
-            "withdrawn": self.withdrawn - prev_withdrawn,
-            "overdue": overdue,
-            "leader_queue": int((st == Stage.AT_LEADER).sum()),
+        # what only today's state gives (the pressure and strain change before the next day)
+        self._day = {
+            "day": model.day, "created_total": created, "closed_total": self.closed,
+            "withdrawn_total": self.withdrawn, "open": len(ids), "latent": latent,
+            "in_process": len(ids) - latent, "created": created - prev_created,
+            "closed": self.closed - prev_closed, "withdrawn": self.withdrawn - prev_withdrawn,
+            "overdue": overdue, "leader_queue": int((st == Stage.AT_LEADER).sum()),
+            "structure": model.structure_metrics(), "yellow": self.yellow_today, "red": self.red_today,
+            "supervision_cases": self.supervision_cases, "discipline_cases": self.discipline_cases,
+            "extensions": self.extensions, "formal_closures": self.formal_closures,
+            "reopened": self.reopened, "held_closures": self.held_closures, "effort_staff_days": effort,
+            "rules": wl.rules, "rule_overhead_share": wl.overhead_share,
+            "campaign_active": wl.campaign_active(model.day), "patrol_share": patrol,
+            "grid_time_lost_share": _nan_div(
+                float((wl.pushdown_days[grid] + wl.campaign_days[grid]).sum()), gross_grid),
+            "pressure_mean": pressure_mean, "strain_mean": float(wl.strain[t.active].mean()),
+            "reform": "+".join(model._reforms_today), "closed_by_departments": self._dept_closed_today,
+            "work": work, "cap": cap,
+        }
+        self._dept_closed_today = 0
+        self._model = model
+        self._today = None
+        if self.collect_daily:
+            self._today = self._complete_today()
+
+    @property
+    def today(self) -> dict[str, Any]:
+        """The metrics of the last day ended (the DataCollector's row; empty before the first day)."""
+        if self._today is None:
+            self._today = self._complete_today() if self._model is not None else {}
+        return self._today
+
+    def _complete_today(self) -> dict[str, Any]:
+        """The full ``today`` dict: the day's record with the estimates of the state now."""
+        model, d = self._model, self._day
+        s = model.issues
+        ids = s.open_ids
+        created = d["created_total"]
+        pop = model.resident_population
+        pop_total = pop.sum()
+        work, cap = d["work"], d["cap"]
+        today = {k: d[k] for k in _DAY_HEAD}
+        today.update({
             **self.rates(created),
-            "coordination_dependence": self._coordination_dependence(s, ids, st),
-            **model.structure_metrics(),
+            "coordination_dependence": self._coordination_dependence(s, ids, s.stage[ids]),
+            **d["structure"],
             "involution_index": self.involution_index(),
             "satisfaction": _nan_div(self.experience_score, self.experiences),
             "resident_satisfaction": float((model.satisfaction * pop).sum() / pop_total),
             "trust": float((model.trust * pop).sum() / pop_total),
-            "yellow": self.yellow_today,
-            "red": self.red_today,
-            "supervision_cases": self.supervision_cases,
-            "discipline_cases": self.discipline_cases,
-            "extensions": self.extensions,
-            "formal_closures": self.formal_closures,
-            "reopened": self.reopened,
-            "held_closures": self.held_closures,
-            "effort_staff_days": effort,
-            "rules": wl.rules,
-            "rule_overhead_share": wl.overhead_share,
-            "campaign_active": wl.campaign_active(model.day),
-            "patrol_share": patrol,
-            "grid_time_lost_share": _nan_div(
-                float((wl.pushdown_days[grid] + wl.campaign_days[grid]).sum()), gross_grid),
-            "pressure_mean": pressure_mean,
-            "strain_mean": float(wl.strain[t.active].mean()),
-            "reform": "+".join(model._reforms_today),
-            "closed_by_departments": self._dept_closed_today,
+        })
+        today.update({k: d[k] for k in _DAY_TAIL})
+        today.update({
             "issues_created": created,
-            "issues_closed": self.closed,
-            "issues_open": len(ids),
-            "issues_withdrawn": self.withdrawn,
+            "issues_closed": d["closed_total"],
+            "issues_open": d["open"],
+            "issues_withdrawn": d["withdrawn_total"],
             "centre_betweenness": model.centre_betweenness(),
             "population": model.spec.residents.population,
             **self.level_rates(),
             **{f"blame_level_{k}": (math.nan if v is None else v)
                for k, v in self.blame_shares(model.spec.accountability.supervision).items()},
-        }
-        self._dept_closed_today = 0
+        })
         for k in UTILISATION_KINDS:
             code = KIND_CODES[k]
             today[f"utilisation_{k.value}"] = _nan_div(work[code], cap[code])
-        self.today = today
+        return today
+
+    def _ensure_ages(self) -> None:
+        """Histograms of the open issues' ages at the end of the last day (censored durations)."""
+        if self._ages_current or self._model is None:
+            return
+        model = self._model
+        s = model.issues
+        ids = s.open_ids
+        known = ids[s.stage[ids] != Stage.LATENT]
+        self.open_known_age = np.bincount(np.minimum(np.maximum(model.day - s.known_day[known], 0), _MAX_DAYS),
+                                          minlength=_MAX_DAYS + 1)
+        self.open_created_age = np.bincount(np.minimum(np.maximum(model.day - s.created_day[ids], 0), _MAX_DAYS),
+                                            minlength=_MAX_DAYS + 1)
+        self._ages_current = True
 
     def _unit_weights(self, t: RoutingTables) -> tuple[np.ndarray, np.ndarray, float]:
         """Kind codes of the active units, staff weights of pressure and their sum (cached per tables)."""
@@ -355,6 +398,7 @@ class Metrics:
         ``days_to_close_*_closed_only`` over closed issues only, from first knowledge (what
         governments report). Equal to :func:`reformabm.survival.km_summary` on the issues.
         """
+        self._ensure_ages()
         out = {}
         n = self._hist_len  # every duration so far is shorter: the rest of the histograms is zero
         created = km_summary_from_counts(self.ttc_created_hist[:n], self.open_created_age[:n])

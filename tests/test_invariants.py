@@ -281,3 +281,58 @@ def test_history_can_be_switched_off(tiny_path):
     assert len(a.events.frame()) == 0
     assert a.events.count == b.events.count > 0  # still counted
     pd.testing.assert_frame_equal(a.timeseries(), b.timeseries())
+
+
+def _equal_dicts(a: dict, b: dict) -> None:
+    assert list(a) == list(b)
+    for k in a:
+        x, y = a[k], b[k]
+        if isinstance(x, float) and x != x:
+            assert isinstance(y, float) and y != y, k
+        else:
+            assert x == y, (k, x, y)
+
+
+@pytest.mark.parametrize("scenario, days, reforms", [
+    ("teaching", 365, []),
+    ("teaching", 240, ["remove_layer:layer=township@120"]),
+    ("shiquan", 200, []),  # the town-village mechanism, supervision and rule growth
+])
+def test_a_run_without_daily_collection_gives_the_same_results(scenario, days, reforms):
+    """collect_daily=False (sweeps, calibration, twins) skips the daily rows, not any result."""
+    on = ReformModel(scenario, rng=5, days=days, reforms=reforms).run()
+    off = ReformModel(scenario, rng=5, days=days, reforms=reforms, collect_daily=False).run()
+    _equal_dicts(on.summary(), off.summary())
+    _equal_dicts(on.metrics.today, off.metrics.today)  # the last day's row, computed when read
+    assert len(on.timeseries()) == days
+    assert all(len(v) == 0 for v in off.datacollector.model_vars.values())
+
+
+def test_the_last_row_computed_when_read_equals_the_collected_one_on_every_day():
+    on = ReformModel("teaching", rng=8, days=60)
+    off = ReformModel("teaching", rng=8, days=60, collect_daily=False)
+    rows = []
+    for _ in range(60):
+        on.step()
+        off.step()
+        if off.day % 7 == 0:  # read now and then: reading it does not change the run
+            rows.append((off.day, dict(off.metrics.today)))
+    ts = on.timeseries().set_index("day")
+    assert len(rows) == 8 and len(ts.columns) > 80
+    for day, row in rows:
+        assert row["day"] == day
+        for k in ts.columns:
+            v, want = row[k], ts.loc[day, k]
+            assert (v != v and want != want) or v == want, (day, k, v, want)
+    _equal_dicts(on.summary(), off.summary())
+
+
+def test_the_time_series_of_a_run_without_daily_collection_is_a_clear_error():
+    from reformabm.errors import ReformabmError
+    from reformabm.model import ReformScenario
+
+    m = ReformModel(scenario=ReformScenario(rng=1, case="teaching", days=3, collect_daily=False)).run()
+    assert m.collect_daily is False
+    with pytest.raises(ReformabmError, match="collect_daily=False"):
+        m.timeseries()
+    assert ReformModel("teaching", rng=1, days=1).metrics.today == {}  # no day ended yet

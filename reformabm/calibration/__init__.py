@@ -572,7 +572,8 @@ def _run_one(key: _RunKey, wanted: tuple[tuple[str, tuple[int, int] | None], ...
     overrides = json.loads(key.overrides)
     t0 = time.perf_counter()
     model = ReformModel(key.scenario, rng=key.seed, days=key.days, overrides=overrides,
-                        reforms=list(key.reforms))
+                        reforms=list(key.reforms),
+                        collect_daily=any(metric.startswith("ts:") for metric, _ in wanted))
     ctx_staff = government_staff(model.org)
     model.run()
     out = {}

@@ -206,7 +206,7 @@ def simulate(problem: Problem, values: Any, seed: int) -> list[float]:
     from reformabm.model import ReformModel
 
     model = ReformModel(problem.scenario, rng=int(seed), days=problem.days,
-                        overrides={**problem.overrides, **problem.theta(values)})
+                        overrides={**problem.overrides, **problem.theta(values)}, collect_daily=False)
     ctx = RunContext(government_staff(model.org), None)
     model.run()
     summary = model.summary()

@@ -80,7 +80,7 @@ def run_one(scenario: Scenario, days: int, run: RunSpec, timeseries_every: int =
     from reformabm.model import ReformModel
 
     model = ReformModel(scenario, rng=run.seed, days=days, overrides=run.overrides,
-                        reforms=list(run.reforms))
+                        reforms=list(run.reforms), collect_daily=bool(timeseries_every))
     model.run()
     summary = model.summary()
     ts = None
