@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -139,27 +139,6 @@ def _issue_frames(model: ReformModel) -> Iterator[pd.DataFrame]:
         yield issue_frame(model, slice(start, start + ROW_GROUP), domains=domains, copy=False)
 
 
-_Job = tuple[Callable[..., Any], tuple[Any, ...]]  # a function and its arguments
-
-
-def _write_timeseries(model: ReformModel, path: Path) -> None:
-    model.timeseries().to_parquet(path, index=False)
-
-
-def _run_side_by_side(jobs: list[_Job]) -> None:
-    """Run ``jobs`` (function, arguments) in threads; re-raise the first error after all have ended."""
-    if len(jobs) == 1:
-        fn, args = jobs[0]
-        fn(*args)
-        return
-    from concurrent.futures import ThreadPoolExecutor
-
-    with ThreadPoolExecutor(max_workers=len(jobs), thread_name_prefix="reformabm-write") as pool:
-        futures = [pool.submit(fn, *args) for fn, args in jobs]
-    for f in futures:
-        f.result()
-
-
 def write_run(model: ReformModel, out: str | Path, *, history: bool = True, graphml: bool = True,
               summary: dict[str, Any] | None = None) -> Path:
     """Write the run's outputs to directory ``out`` and return it.
@@ -179,16 +158,12 @@ def write_run(model: ReformModel, out: str | Path, *, history: bool = True, grap
                                                      ensure_ascii=False), encoding="utf-8")
         (out / "scenario.json").write_text(json.dumps(model.spec.model_dump(mode="json"), indent=2,
                                                       ensure_ascii=False), encoding="utf-8")
-        # the large files are written side by side: Arrow encodes and compresses without the
-        # GIL, so on two cores the issues overlap the events and the GraphML (~25 % less time
-        # at city scale); each file is written by one thread alone, so its bytes are the same
-        jobs: list[_Job] = [(_write_parquet, (_issue_frames(model), out / "issues.parquet"))]
+        model.timeseries().to_parquet(out / "timeseries.parquet", index=False)
+        _write_parquet(_issue_frames(model), out / "issues.parquet")
         if history and model.events.enabled:
-            jobs.append((_write_parquet, (model.events.frames(ROW_GROUP), out / "events.parquet")))
+            _write_parquet(model.events.frames(ROW_GROUP), out / "events.parquet")
         if graphml:
-            jobs.append((write_graphml, (model.org, out / "org_graph.graphml")))
-        jobs.append((_write_timeseries, (model, out / "timeseries.parquet")))
-        _run_side_by_side(jobs)
+            write_graphml(model.org, out / "org_graph.graphml")
     except OSError as exc:
         raise OutputError(f"cannot write run outputs to '{out}': {exc}") from None
     return out
