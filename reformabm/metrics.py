@@ -97,15 +97,6 @@ DAILY_KEYS = [
 ]
 
 
-#: keys of ``today`` taken as recorded at the end of the day, before and after the estimates
-_DAY_HEAD = ("day", "created_total", "closed_total", "withdrawn_total", "open", "latent", "in_process",
-             "created", "closed", "withdrawn", "overdue", "leader_queue")
-_DAY_TAIL = ("yellow", "red", "supervision_cases", "discipline_cases", "extensions", "formal_closures",
-             "reopened", "held_closures", "effort_staff_days", "rules", "rule_overhead_share",
-             "campaign_active", "patrol_share", "grid_time_lost_share", "pressure_mean", "strain_mean",
-             "reform", "closed_by_departments")
-
-
 def _nan_div(a: float, b: float) -> float:
     return a / b if b else math.nan
 
@@ -149,10 +140,9 @@ class Metrics:
         self.patrol_days_counted = 0
         self.work_by_kind = np.zeros(len(KIND_CODES))
         self.capacity_by_kind = np.zeros(len(KIND_CODES))
-        #: compute the full ``today`` dict at the end of every day (the model's ``collect_daily``)
-        self.collect_daily = True
         self._today: dict[str, Any] | None = None
-        self._day: dict[str, Any] = {}
+        self._day: dict[str, Any] = {}  # the part of ``today`` only the end of the day gives
+        self._work_cap = (np.zeros(0), np.zeros(0))  # the day's issue work and capacity by kind
         self._model: ReformModel | None = None  # the model of the last day ended
         self._ages_current = True
         self._prev = (0, 0, 0)
@@ -228,7 +218,7 @@ class Metrics:
 
         What later days need (utilisation, closures, late issues, pressure, the daily lists of
         the rule windows) is recorded now. The full ``today`` dict, with its Kaplan–Meier
-        estimates and rates, is computed now when ``collect_daily`` is on (the DataCollector
+        estimates and rates, is computed now when the model's ``collect_daily`` is on (the DataCollector
         reads it every day), else only when read, between this day and the next (a summary at
         the end of a run): the same values either way, at a tenth less time a small run.
         """
@@ -281,7 +271,9 @@ class Metrics:
             "in_process": len(ids) - latent, "created": created - prev_created,
             "closed": self.closed - prev_closed, "withdrawn": self.withdrawn - prev_withdrawn,
             "overdue": overdue, "leader_queue": int((st == Stage.AT_LEADER).sum()),
-            "structure": model.structure_metrics(), "yellow": self.yellow_today, "red": self.red_today,
+            # the state-based figure (open issues at the leader count), not the counters' in rates()
+            "coordination_dependence": self._coordination_dependence(s, ids, st),
+            **model.structure_metrics(), "yellow": self.yellow_today, "red": self.red_today,
             "supervision_cases": self.supervision_cases, "discipline_cases": self.discipline_cases,
             "extensions": self.extensions, "formal_closures": self.formal_closures,
             "reopened": self.reopened, "held_closures": self.held_closures, "effort_staff_days": effort,
@@ -291,12 +283,14 @@ class Metrics:
                 float((wl.pushdown_days[grid] + wl.campaign_days[grid]).sum()), gross_grid),
             "pressure_mean": pressure_mean, "strain_mean": float(wl.strain[t.active].mean()),
             "reform": "+".join(model._reforms_today), "closed_by_departments": self._dept_closed_today,
-            "work": work, "cap": cap,
+            "issues_created": created, "issues_closed": self.closed, "issues_open": len(ids),
+            "issues_withdrawn": self.withdrawn, "population": model.spec.residents.population,
         }
+        self._work_cap = (work, cap)
         self._dept_closed_today = 0
         self._model = model
         self._today = None
-        if self.collect_daily:
+        if model.collect_daily:
             self._today = self._complete_today()
 
     @property
@@ -308,35 +302,22 @@ class Metrics:
 
     def _complete_today(self) -> dict[str, Any]:
         """The full ``today`` dict: the day's record with the estimates of the state now."""
-        model, d = self._model, self._day
-        s = model.issues
-        ids = s.open_ids
-        created = d["created_total"]
+        model = self._model
         pop = model.resident_population
         pop_total = pop.sum()
-        work, cap = d["work"], d["cap"]
-        today = {k: d[k] for k in _DAY_HEAD}
-        today.update({
-            **self.rates(created),
-            "coordination_dependence": self._coordination_dependence(s, ids, s.stage[ids]),
-            **d["structure"],
+        work, cap = self._work_cap
+        today = {
+            **self.rates(self._day["created_total"]),
+            **self._day,
             "involution_index": self.involution_index(),
             "satisfaction": _nan_div(self.experience_score, self.experiences),
             "resident_satisfaction": float((model.satisfaction * pop).sum() / pop_total),
             "trust": float((model.trust * pop).sum() / pop_total),
-        })
-        today.update({k: d[k] for k in _DAY_TAIL})
-        today.update({
-            "issues_created": created,
-            "issues_closed": d["closed_total"],
-            "issues_open": d["open"],
-            "issues_withdrawn": d["withdrawn_total"],
             "centre_betweenness": model.centre_betweenness(),
-            "population": model.spec.residents.population,
             **self.level_rates(),
             **{f"blame_level_{k}": (math.nan if v is None else v)
                for k, v in self.blame_shares(model.spec.accountability.supervision).items()},
-        })
+        }
         for k in UTILISATION_KINDS:
             code = KIND_CODES[k]
             today[f"utilisation_{k.value}"] = _nan_div(work[code], cap[code])

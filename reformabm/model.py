@@ -171,8 +171,7 @@ class ReformModel(mesa.Model):
         self.metrics = Metrics(self.tables.n)
         self.metrics.window = self.spec.workload.involution_window_days
         self.metrics.rule_unit_share = self.spec.workload.rule_overhead_per_rule
-        self.collect_daily = bool(collect_daily)
-        self.metrics.collect_daily = self.collect_daily
+        self.collect_daily = bool(collect_daily)  # Metrics.end_day reads it
         self.schedule = self._build_schedule(reforms)
         self.active_rules: list[Any] = []
         self._reforms_today: list[str] = []
